@@ -1,0 +1,36 @@
+/**
+ * archai-ts: archai's Shake-Shake zoo on TensorFlow.js.
+ *
+ *   import { tf, setBackend, createModel } from 'archai-ts';
+ *   await setBackend('auto');
+ *   const model = createModel('shake_resnet26_2x32d', { numClasses: 10 });
+ *   const logits = model.forward(tf.zeros([1, 32, 32, 3]), { training: false });
+ */
+export { tf } from './tf.js';
+export { setBackend, BackendError, type BackendName, type BackendInfo } from './backend/index.js';
+export {
+  createModel,
+  listModels,
+  modelInfo,
+  registerModel,
+  registerModelFamily,
+  defaultRegistry,
+  ModelRegistry,
+  UnknownModelError,
+  type CreateModelOptions,
+  type ModelEntry,
+  type ModelFamily,
+  type ModelInfo,
+} from './registry/index.js';
+export {
+  readSafetensors,
+  readSafetensorsFile,
+  writeSafetensors,
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  type HostTensor,
+} from './io/index.js';
+export type { Model } from './models/model.js';
+export * from './models/shakeshake/index.js';
+export * from './nn/index.js';

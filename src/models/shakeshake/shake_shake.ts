@@ -1,0 +1,80 @@
+import { tf } from '../../tf.js';
+import type { Generator } from '../../nn/random.js';
+
+/**
+ * The modes of Gastaldi's paper. archai's (and the paper's best CIFAR-10 setting) is
+ * forward shake, backward shake, level image: "Shake-Shake-Image".
+ */
+export interface ShakeOptions {
+  /** Forward coefficient α: 'shake' draws α ~ U[0,1), 'even' uses 0.5. Default 'shake'. */
+  forward?: 'shake' | 'even';
+  /** Backward coefficient β: 'shake' draws β ~ U[0,1) independently of α, 'even' uses 0.5. Default 'shake'. */
+  backward?: 'shake' | 'even';
+  /** 'image' draws one coefficient per sample, 'batch' one for the whole batch. Default 'image'. */
+  level?: 'image' | 'batch';
+}
+
+export type ResolvedShakeOptions = Required<ShakeOptions>;
+
+export const DEFAULT_SHAKE: ResolvedShakeOptions = { forward: 'shake', backward: 'shake', level: 'image' };
+
+export function resolveShakeOptions(options: ShakeOptions = {}): ResolvedShakeOptions {
+  const resolved = { ...DEFAULT_SHAKE, ...options };
+  for (const [key, allowed] of [
+    ['forward', ['shake', 'even']],
+    ['backward', ['shake', 'even']],
+    ['level', ['image', 'batch']],
+  ] as const) {
+    if (!(allowed as readonly string[]).includes(resolved[key])) {
+      throw new RangeError(`shake.${key} must be one of ${allowed.join(', ')}, got '${resolved[key]}'`);
+    }
+  }
+  return resolved;
+}
+
+export interface ShakeShakeCall {
+  training: boolean;
+  rng: Generator;
+  options: ResolvedShakeOptions;
+}
+
+/**
+ * The Shake-Shake combination of two residual branches. Training: α·x1 + (1−α)·x2 forward,
+ * β·g and (1−β)·g backward; eval: the branches' mean. Both coefficients are drawn at forward
+ * time from the caller's generator, so a training step consumes a fixed amount of randomness
+ * whatever the backend, and resume replays it.
+ */
+export function shakeShake(x1: tf.Tensor, x2: tf.Tensor, call: ShakeShakeCall): tf.Tensor {
+  if (!call.training) return tf.tidy(() => tf.mul(tf.add(x1, x2), 0.5));
+  const { options, rng } = call;
+  const n = x1.shape[0] ?? 1;
+  const alpha = coefficients(options.forward, options.level, n, rng);
+  const beta = coefficients(options.backward, options.level, n, rng);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [a, b] = args as [tf.Tensor, tf.Tensor];
+    const alphaT = coefficientTensor(alpha, a.rank);
+    const value = tf.tidy(() => tf.add(b, tf.mul(alphaT, tf.sub(a, b))));
+    alphaT.dispose();
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => {
+        const betaT = coefficientTensor(beta, dy.rank);
+        return [tf.mul(dy, betaT), tf.mul(dy, tf.sub(1, betaT))];
+      },
+    };
+  });
+  return f(x1, x2);
+}
+
+/** One coefficient per sample (or one for the batch), or null for the constant 0.5. */
+function coefficients(mode: 'shake' | 'even', level: 'image' | 'batch', n: number, rng: Generator): Float32Array | number {
+  if (mode === 'even') return 0.5;
+  if (level === 'batch') return rng.uniform();
+  return rng.fillUniform(new Float32Array(n));
+}
+
+function coefficientTensor(c: Float32Array | number, rank: number): tf.Tensor {
+  if (typeof c === 'number') return tf.scalar(c);
+  const shape = [c.length, ...new Array<number>(rank - 1).fill(1)];
+  return tf.tensor(c, shape, 'float32');
+}

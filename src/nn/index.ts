@@ -1,0 +1,19 @@
+export { Module, StateDictError } from './module.js';
+export type {
+  ForwardOptions,
+  WeightLayout,
+  StateDictOptions,
+  LoadStateDictOptions,
+  LoadStateDictResult,
+  HostTensorLike,
+  StateRecord,
+  ExampleShape,
+  ShapeProfile,
+} from './module.js';
+export { Conv2d, type Conv2dOptions } from './conv2d.js';
+export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm2d.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { ReLU } from './relu.js';
+export { Sequential, chainProfiles } from './sequential.js';
+export { Generator, type GeneratorState } from './random.js';
+export { manualSeed, getDefaultGenerator } from './init.js';

@@ -1,0 +1,30 @@
+import { tf } from '../tf.js';
+import { Generator } from './random.js';
+
+/**
+ * The generator layers draw their initial weights from when none is given, as torch's global one
+ * is; seed it with manualSeed for reproducible models.
+ */
+let defaultGenerator = new Generator(0);
+
+export function manualSeed(seed: number): void {
+  defaultGenerator = new Generator(seed);
+}
+
+export function getDefaultGenerator(): Generator {
+  return defaultGenerator;
+}
+
+export function normal(shape: number[], std: number, rng: Generator): tf.Tensor {
+  const data = rng.fillNormal(new Float32Array(sizeOf(shape)), 0, std);
+  return tf.tensor(data, shape, 'float32');
+}
+
+export function uniform(shape: number[], bound: number, rng: Generator): tf.Tensor {
+  const data = rng.fillUniform(new Float32Array(sizeOf(shape)), -bound, bound);
+  return tf.tensor(data, shape, 'float32');
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
