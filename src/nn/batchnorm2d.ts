@@ -81,13 +81,14 @@ function batchNormTrain(
     const save = args[3] as tf.GradSaveFunc;
     const invStd = tf.rsqrt(tf.add(variance, eps));
     const value = tf.batchNorm4d(xt, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, eps);
-    save([xt, invStd, g as tf.Tensor]);
+    // Saved, not captured: the caller's tidy frees mean once the forward pass returns.
+    save([xt, mean, invStd, g]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, inv, gs] = saved;
+        const [xs, mu, inv, gs] = saved;
         const m = xs.size / gs.size;
-        const xhat = tf.mul(tf.sub(xs, mean), inv);
+        const xhat = tf.mul(tf.sub(xs, mu), inv);
         const dBeta = tf.sum(dy, [0, 1, 2]);
         const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
         // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))

@@ -100,7 +100,7 @@ describe.each(['shake_bottleneck_s2', 'shake_bottleneck_s1'])('ShakeBottleNeck a
   it('gives the same outputs, gradients and running stats (grouped convolution included)', async () => {
     const f = await load(`${name}.safetensors`);
     const [, inCh] = f.t.input.shape;
-    const outCh = f.t.r.shape[1];
+    const outCh = f.t.r.shape[1] as number;
     const stride = name.endsWith('s2') ? 2 : 1;
     const make = () => new ShakeBottleNeck({ inChannels: inCh, midChannels: 16, outChannels: outCh, cardinality: 4, stride, shake: EVEN });
     const block = make();

@@ -1,0 +1,33 @@
+import { UnknownModelError } from '../src/registry/index.js';
+import { SafetensorsError } from '../src/io/index.js';
+import { StateDictError } from '../src/nn/module.js';
+import { BackendError } from '../src/backend/index.js';
+
+/**
+ * Bad input from the user (a flag, a file, a name): one line saying what, where and how to fix
+ * it, exit code 2, no stack trace unless --verbose.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Error classes of the library that mean "the input is wrong", not "archai-ts is broken". */
+const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [UsageError, UnknownModelError, SafetensorsError, StateDictError, BackendError];
+
+export function registerInputError(cls: new (...args: never[]) => Error): void {
+  INPUT_ERRORS.push(cls);
+}
+
+export function isInputError(e: unknown): boolean {
+  return e instanceof Error && INPUT_ERRORS.some((cls) => e instanceof cls);
+}
+
+/** Prints the error and gives the exit code: 2 for bad input, 1 for anything else. */
+export function reportError(e: unknown, verbose: boolean): number {
+  const input = isInputError(e);
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`archai-ts: ${input ? '' : 'error: '}${message.split('\n')[0]}\n`);
+  if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else if (!input) process.stderr.write('(run with --verbose for the stack trace)\n');
+  return input ? 2 : 1;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerDescribe } from './describe.js';
+import { reportError } from './errors.js';
+import { registerList } from './list.js';
+import { tf } from '../src/tf.js';
+
+// tfjs prints an "install the node backend" banner on first use; the CLI reports its backend itself.
+tf.env().set('PROD', true);
+
+export function buildProgram(): Command {
+  const program = new Command('archai-ts')
+    .description("archai's Shake-Shake zoo and experiment runner on TensorFlow.js")
+    .option('--verbose', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerList(program);
+  registerDescribe(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander has printed its own message; help and version exit cleanly.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(e, argv.includes('--verbose'));
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

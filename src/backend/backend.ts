@@ -1,0 +1,238 @@
+/**
+ * Choosing and initialising the tfjs backend.
+ *
+ * Each backend is one entry of BACKENDS (how to load it, whether it wants the forward-conv gradient
+ * kernels, what to report); 'auto' tries the entries in table order, so adding a backend is adding
+ * one entry at the position it should be tried.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+import { tf } from '../tf.js';
+import { registerConvGradKernels } from './conv_grad_kernels.js';
+
+export interface BackendInfo {
+  /** The backend this package resolved to (never 'auto'). */
+  name: Exclude<BackendName, 'auto'>;
+  /** What tfjs itself reports: tf.getBackend(). */
+  tfBackend: string;
+  threads?: number;
+  simd?: boolean;
+  /** Only for 'auto': each backend tried before the chosen one, with why it failed. */
+  fallbackFrom?: string[];
+}
+
+export interface SetBackendOptions {
+  logger?: { info(obj: object, msg?: string): void };
+}
+
+/** Thrown with a one-line message that says what failed and how to fix it. */
+export class BackendError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendError';
+  }
+}
+
+interface BackendSpec {
+  /** The name the package registers its backend under in tfjs. */
+  readonly tfName: string;
+  /** Imports and configures the package so that tf.setBackend(tfName) can succeed. */
+  readonly load: () => Promise<void>;
+  /** Checks made after initialisation; throws BackendError if the backend is not usable. */
+  readonly verify?: () => void;
+  /** Extra facts for BackendInfo. */
+  readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd'>>;
+  /** Whether to replace the conv gradients with forward convs (much faster where tfjs's own are slow). */
+  readonly convGradKernels: boolean;
+}
+
+const require = createRequire(import.meta.url);
+
+const BACKENDS = {
+  'tensorflow-gpu': {
+    tfName: 'tensorflow',
+    load: () => importNodeBinding('tensorflow-gpu', '@tensorflow/tfjs-node-gpu'),
+    verify: () => {
+      // NodeJSKernelBackend exposes these; checking them costs nothing and catches a CUDA/cuDNN setup
+      // that TensorFlow silently ran on the CPU.
+      const b = tf.backend() as { isGPUPackage?: boolean; isUsingGpuDevice?: boolean };
+      if (b.isGPUPackage === false) {
+        throw new BackendError(
+          "backend 'tensorflow-gpu': the registered 'tensorflow' backend comes from @tensorflow/tfjs-node, not -gpu; load only one of them",
+        );
+      }
+      if (b.isUsingGpuDevice === false) {
+        throw new BackendError(
+          "backend 'tensorflow-gpu': TensorFlow found no usable GPU (it needs CUDA 11.2 and cuDNN 8.1); fix the CUDA setup or use --backend tensorflow",
+        );
+      }
+    },
+    convGradKernels: false,
+  },
+  tensorflow: {
+    tfName: 'tensorflow',
+    load: () => importNodeBinding('tensorflow', '@tensorflow/tfjs-node'),
+    convGradKernels: false,
+  },
+  wasm: {
+    tfName: 'wasm',
+    load: loadWasm,
+    describe: async () => {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      return {
+        threads: wasm.getThreadsCount(),
+        simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+      };
+    },
+    convGradKernels: true,
+  },
+  cpu: {
+    tfName: 'cpu',
+    load: async () => {},
+    convGradKernels: true,
+  },
+} as const satisfies Record<string, BackendSpec>;
+
+type ConcreteBackendName = keyof typeof BACKENDS;
+
+export type BackendName = 'auto' | ConcreteBackendName;
+
+/** Every accepted name, 'auto' first, then the order 'auto' tries them in. */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'auto',
+  ...(Object.keys(BACKENDS) as ConcreteBackendName[]),
+];
+
+export function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Loads, initialises and selects a tfjs backend. 'auto' takes the first of tensorflow-gpu,
+ * tensorflow, wasm, cpu that loads and initialises.
+ */
+export async function setBackend(
+  name: BackendName = 'auto',
+  opts: SetBackendOptions = {},
+): Promise<BackendInfo> {
+  if (typeof name !== 'string' || !isBackendName(name)) {
+    throw new BackendError(
+      `unknown backend '${String(name)}'; choose one of ${BACKEND_NAMES.join(', ')}`,
+    );
+  }
+  // tfjs prints its "install the node backend" banner and kernel re-registration notices through
+  // backend_util.warn, which PROD silences; this package reports the backend itself.
+  tf.env().set('PROD', true);
+
+  let info: BackendInfo;
+  if (name === 'auto') {
+    const fallbackFrom: string[] = [];
+    let chosen: BackendInfo | undefined;
+    for (const candidate of Object.keys(BACKENDS) as ConcreteBackendName[]) {
+      try {
+        chosen = await activate(candidate);
+        break;
+      } catch (err) {
+        fallbackFrom.push(firstLine(err));
+      }
+    }
+    if (chosen == null) {
+      throw new BackendError(`no tfjs backend could be initialised (${fallbackFrom.join('; ')})`);
+    }
+    info = { ...chosen, fallbackFrom };
+  } else {
+    info = await activate(name);
+  }
+  opts.logger?.info({ backend: info }, `tfjs backend: ${info.name}`);
+  return info;
+}
+
+async function activate(name: ConcreteBackendName): Promise<BackendInfo> {
+  const spec: BackendSpec = BACKENDS[name];
+  await spec.load();
+  if (tf.findBackendFactory(spec.tfName) == null) {
+    throw new BackendError(
+      `backend '${name}': its package loaded but registered no '${spec.tfName}' backend with this copy of ` +
+        `@tensorflow/tfjs (a version mismatch?); install versions matching @tensorflow/tfjs ${tf.version.tfjs}`,
+    );
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(spec.tfName);
+  } catch (err) {
+    throw new BackendError(`backend '${name}': initialisation failed: ${firstLine(err)}`, {
+      cause: err,
+    });
+  }
+  if (!ok) {
+    throw new BackendError(
+      `backend '${name}': tfjs could not initialise it (tf.setBackend('${spec.tfName}') returned false); choose another backend`,
+    );
+  }
+  spec.verify?.();
+  if (spec.convGradKernels) registerConvGradKernels(spec.tfName);
+  const extra = spec.describe ? await spec.describe() : {};
+  return { name, tfBackend: tf.getBackend(), ...extra };
+}
+
+async function importNodeBinding(name: string, pkg: string): Promise<void> {
+  // A specifier in a variable keeps TypeScript from requiring the (optional, usually absent) types.
+  const specifier: string = pkg;
+  try {
+    await import(specifier);
+  } catch (err) {
+    if (!resolvable(pkg)) {
+      throw new BackendError(
+        `backend '${name}': ${pkg} is not installed; run \`npm install ${pkg}\` or choose another backend`,
+        { cause: err },
+      );
+    }
+    // Installed but broken, typically the native libtensorflow download failed at install time.
+    throw new BackendError(
+      `backend '${name}': ${pkg} failed to load (${firstLine(err)}); reinstall it with \`npm install ${pkg}\``,
+      { cause: err },
+    );
+  }
+}
+
+async function loadWasm(): Promise<void> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (err) {
+    throw new BackendError(
+      `backend 'wasm': @tensorflow/tfjs-backend-wasm failed to load (${firstLine(err)}); run \`npm install @tensorflow/tfjs-backend-wasm\``,
+      { cause: err },
+    );
+  }
+  // The package's main file lives in its dist folder next to the .wasm binaries; resolving it from
+  // here finds the copy this module uses, whatever the working directory.
+  const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  if (!existsSync(join(dist, 'tfjs-backend-wasm.wasm'))) {
+    throw new BackendError(
+      `backend 'wasm': @tensorflow/tfjs-backend-wasm has no .wasm binaries in ${dist}; reinstall it with \`npm install @tensorflow/tfjs-backend-wasm\``,
+    );
+  }
+  try {
+    wasm.setWasmPaths(dist + '/');
+  } catch (err) {
+    // tfjs refuses new paths once an initialisation has aborted in this process.
+    throw new BackendError(`backend 'wasm': ${firstLine(err)}; restart the process`, { cause: err });
+  }
+}
+
+function resolvable(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
+  return msg.split('\n')[0]!.trim();
+}

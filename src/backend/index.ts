@@ -1,0 +1,10 @@
+export {
+  BACKEND_NAMES,
+  BackendError,
+  isBackendName,
+  setBackend,
+  type BackendInfo,
+  type BackendName,
+  type SetBackendOptions,
+} from './backend.js';
+export { registerConvGradKernels } from './conv_grad_kernels.js';

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { tf } from '../../src/tf.js';
+import { registerConvGradKernels, setBackend } from '../../src/backend/index.js';
+
+const FILTER = tf.Conv2DBackpropFilter;
+const INPUT = tf.Conv2DBackpropInput;
+
+// The reference: a second cpu backend holding the stock kernels, copied before any replacement.
+const STOCK = 'cpu-stock';
+tf.copyRegisteredKernels('cpu', STOCK);
+tf.registerBackend(STOCK, tf.findBackendFactory('cpu'));
+
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+type Shape4 = [number, number, number, number];
+
+interface Case {
+  x: Shape4;
+  w: Shape4;
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  const pads: Pad[] = ['same', 'valid', [[0, 0], [1, 1], [1, 1], [0, 0]], 0, 1];
+  const channels: [number, number][] = [
+    [3, 4],
+    [2, 5],
+  ];
+  for (const strides of [1, 2]) {
+    for (const pad of pads) {
+      for (const k of [1, 3]) {
+        for (const [h, w] of [
+          [7, 7],
+          [8, 6],
+        ] as const) {
+          const [cin, cout] = channels[(k + h) % 2]!;
+          out.push({ x: [2, h, w, cin], w: [k, k, cin, cout], strides, pad });
+        }
+      }
+    }
+  }
+  // Non-square stride, asymmetric explicit padding, a wide kernel.
+  out.push({ x: [2, 9, 8, 3], w: [3, 3, 3, 4], strides: [2, 1], pad: 'same' });
+  out.push({ x: [2, 8, 7, 2], w: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [0, 1], [2, 0], [0, 0]] });
+  out.push({ x: [2, 10, 9, 2], w: [5, 4, 2, 3], strides: 2, pad: 'same' });
+  return out;
+}
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+
+async function gradsOn(
+  backend: string,
+  c: Case,
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+): Promise<{ dx: Float32Array; dw: Float32Array }> {
+  await tf.setBackend(backend);
+  const x = tf.tensor4d(values(size(c.x), 1), c.x);
+  const w = tf.tensor4d(values(size(c.w), 2), c.w);
+  const yShape = tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad, dataFormat).shape);
+  const r = tf.tensor(values(size(yShape), 3), yShape);
+  const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad, dataFormat), r));
+  const [dx, dw] = tf.grads(f)([x, w]);
+  const out = { dx: (await dx!.data()) as Float32Array, dw: (await dw!.data()) as Float32Array };
+  tf.dispose([x, w, r, dx!, dw!]);
+  return out;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  }
+  expect(worst / Math.max(scale, 1e-6), what).toBeLessThan(1e-4);
+}
+
+function numDataIds(): number {
+  return tf.backend().numDataIds();
+}
+
+let prevIsTest = false;
+beforeAll(async () => {
+  // IS_TEST makes the engine check every kernel for leaked data ids, ours included.
+  prevIsTest = tf.env().getBool('IS_TEST');
+  tf.env().set('IS_TEST', true);
+  await setBackend('cpu');
+  await setBackend('wasm');
+});
+afterAll(() => {
+  tf.env().set('IS_TEST', prevIsTest);
+});
+
+describe('registerConvGradKernels', () => {
+  it('replaced the kernels on cpu and wasm, and the reference kept the stock ones', () => {
+    for (const name of [FILTER, INPUT]) {
+      const stock = tf.getKernel(name, STOCK);
+      expect(stock, name).toBeDefined();
+      expect(tf.getKernel(name, 'cpu')!.kernelFunc).not.toBe(stock!.kernelFunc);
+      expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    }
+  });
+
+  it('is idempotent and refuses unknown backends', () => {
+    const before = tf.getKernel(FILTER, 'cpu')!.kernelFunc;
+    registerConvGradKernels('cpu');
+    expect(tf.getKernel(FILTER, 'cpu')!.kernelFunc).toBe(before);
+    expect(() => registerConvGradKernels('no-such-backend')).toThrow(/not registered/);
+  });
+});
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`conv2d gradients on ${backend} match the stock cpu kernels`, () => {
+    it.each(cases().map((c) => [JSON.stringify(c), c] as const))('%s', async (_label, c) => {
+      const ours = await gradsOn(backend, c);
+      const ref = await gradsOn(STOCK, c);
+      expectClose(ours.dx, ref.dx, 'dx');
+      expectClose(ours.dw, ref.dw, 'dW');
+    });
+
+    it('conv2dTranspose (which runs Conv2DBackpropInput) matches', async () => {
+      const run = async (be: string): Promise<Float32Array> => {
+        await tf.setBackend(be);
+        const x = tf.tensor4d(values(2 * 4 * 4 * 5, 4), [2, 4, 4, 5]);
+        const w = tf.tensor4d(values(3 * 3 * 3 * 5, 5), [3, 3, 3, 5]);
+        const y = tf.conv2dTranspose(x, w, [2, 8, 8, 3], 2, 'same');
+        const out = (await y.data()) as Float32Array;
+        tf.dispose([x, w, y]);
+        return out;
+      };
+      expectClose(await run(backend), await run(STOCK), 'conv2dTranspose');
+    });
+
+    it('leaks no tensors or backend data over repeated gradient calls', async () => {
+      await tf.setBackend(backend);
+      const x = tf.tensor4d(values(2 * 9 * 9 * 4, 6), [2, 9, 9, 4]);
+      const w = tf.tensor4d(values(3 * 3 * 4 * 6, 7), [3, 3, 4, 6]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')),
+      );
+      const dy = tf.tensor4d(values(2 * 5 * 5 * 6, 8), [2, 5, 5, 6]);
+      const counts: [number, number][] = [];
+      for (let i = 0; i < 4; i++) {
+        const gs = g([x, w]);
+        await gs[1]!.data();
+        tf.dispose(gs);
+        // Outside any tidy too, where nothing else would clean up after the kernel.
+        const dxT = tf.conv2dTranspose(dy, w, [2, 9, 9, 4], 2, 'same');
+        const dwT = tf.engine().runKernel(FILTER, { x, dy }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 4, 6],
+        }) as tf.Tensor;
+        await dwT.data();
+        tf.dispose([dxT, dwT]);
+        counts.push([tf.memory().numTensors, numDataIds()]);
+      }
+      expect(new Set(counts.map((c) => c.join())).size).toBe(1);
+      tf.dispose([x, w, dy]);
+    });
+  });
+}
+
+describe('cases the forward-conv kernels do not cover', () => {
+  it('NCHW falls back to the stock kernels on cpu', async () => {
+    const c: Case = { x: [2, 3, 7, 6], w: [3, 3, 3, 4], strides: 2, pad: 'same' };
+    const ours = await gradsOn('cpu', c, 'NCHW');
+    const ref = await gradsOn(STOCK, c, 'NCHW');
+    expectClose(ours.dx, ref.dx, 'dx');
+    expectClose(ours.dw, ref.dw, 'dW');
+  });
+
+  it('NCHW filter gradient on wasm (no stock kernel) throws a clear error', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([1, 2, 5, 5]);
+    const dy = tf.zeros([1, 3, 3, 3]);
+    expect(() =>
+      tf.engine().runKernel(FILTER, { x, dy }, {
+        strides: 1,
+        pad: 'valid',
+        dataFormat: 'NCHW',
+        filterShape: [3, 3, 2, 3],
+      }),
+    ).toThrow(/Conv2DBackpropFilter on backend 'wasm': only NHWC/);
+    tf.dispose([x, dy]);
+  });
+});
