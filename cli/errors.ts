@@ -1,7 +1,11 @@
-import { UnknownModelError } from '../src/registry/index.js';
+import { BackendError } from '../src/backend/index.js';
+import { ConfigError } from '../src/config/index.js';
+import { DataError } from '../src/data/index.js';
 import { SafetensorsError } from '../src/io/index.js';
 import { StateDictError } from '../src/nn/module.js';
-import { BackendError } from '../src/backend/index.js';
+import { UnknownModelError } from '../src/registry/index.js';
+import { CheckpointError } from '../src/trainer/checkpoint.js';
+import { ResumeError } from '../src/trainer/trainer.js';
 
 /**
  * Bad input from the user (a flag, a file, a name): one line saying what, where and how to fix
@@ -12,11 +16,17 @@ export class UsageError extends Error {
 }
 
 /** Error classes of the library that mean "the input is wrong", not "archai-ts is broken". */
-const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [UsageError, UnknownModelError, SafetensorsError, StateDictError, BackendError];
-
-export function registerInputError(cls: new (...args: never[]) => Error): void {
-  INPUT_ERRORS.push(cls);
-}
+const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [
+  UsageError,
+  UnknownModelError,
+  SafetensorsError,
+  StateDictError,
+  BackendError,
+  ConfigError,
+  DataError,
+  CheckpointError,
+  ResumeError,
+];
 
 export function isInputError(e: unknown): boolean {
   return e instanceof Error && INPUT_ERRORS.some((cls) => e instanceof cls);
@@ -30,4 +40,11 @@ export function reportError(e: unknown, verbose: boolean): number {
   if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   else if (!input) process.stderr.write('(run with --verbose for the stack trace)\n');
   return input ? 2 : 1;
+}
+
+/** A flag that must be a positive integer. */
+export function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
 }

@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerDescribe } from './describe.js';
 import { reportError } from './errors.js';
+import { registerEval } from './eval.js';
 import { registerList } from './list.js';
+import { registerSchema } from './schema.js';
+import { registerTrain } from './train.js';
 import { tf } from '../src/tf.js';
 
 // tfjs prints an "install the node backend" banner on first use; the CLI reports its backend itself.
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerList(program);
   registerDescribe(program);
+  registerTrain(program);
+  registerEval(program);
+  registerSchema(program);
   return program;
 }
 
@@ -23,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander has printed its own message; help and version exit cleanly.

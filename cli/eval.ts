@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { BACKENDS, loadConfig } from '../src/config/index.js';
+import type { BackendName } from '../src/backend/index.js';
+import { evaluate } from '../src/trainer/index.js';
+import { UsageError } from './errors.js';
+
+interface EvalFlags {
+  checkpoint: string;
+  config?: string;
+  data?: string;
+  split: string;
+  json?: boolean;
+  backend?: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description("score a checkpoint: a run folder's last one (with the run's own data settings) or a checkpoint file")
+    .requiredOption('--checkpoint <run|file>', 'run folder or .safetensors checkpoint')
+    .option('--config <file>', "config for the model and data (default: the run's own)")
+    .option('--data <root>', 'dataset folder (default: the config\'s data.root)')
+    .option('--split <split>', 'test | train', 'test')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`)
+    .option('--json', 'print one JSON object')
+    .action(async (flags: EvalFlags) => {
+      if (flags.split !== 'test' && flags.split !== 'train') throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
+      if (flags.backend && !(BACKENDS as readonly string[]).includes(flags.backend)) {
+        throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
+      }
+      const config = flags.config ? (await loadConfig(flags.config)).config : undefined;
+      const r = await evaluate({
+        checkpoint: flags.checkpoint,
+        config,
+        dataRoot: flags.data,
+        split: flags.split,
+        backend: flags.backend as BackendName | undefined,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, model: r.model, split: r.split, epoch: r.epoch, checkpoint: r.checkpoint })}\n`);
+      } else {
+        process.stdout.write(
+          `${r.model} (${r.checkpoint}, epoch ${r.epoch}) on ${r.split}: top1 ${r.top1.toFixed(4)}  top5 ${r.top5.toFixed(4)}  loss ${r.loss.toFixed(4)}  n ${r.n}\n`,
+        );
+      }
+    });
+}

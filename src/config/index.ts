@@ -1,0 +1,14 @@
+export { loadConfig, parseConfigText, type LoadedConfig, type ParseOptions } from './load.js';
+export { dumpConfig } from './dump.js';
+export { configJsonSchema, configJsonSchemaText } from './json_schema.js';
+export { ConfigError, type SourcePosition } from './errors.js';
+export {
+  experimentSchema,
+  configFileObject,
+  BACKENDS,
+  DATASETS,
+  DATASET_CLASSES,
+  OPTIMIZERS,
+  SCHEDULES,
+  type ExperimentConfig,
+} from './schema.js';
