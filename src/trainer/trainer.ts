@@ -26,6 +26,8 @@ export interface TrainOptions {
   /** Abort: the trainer finishes the step, writes a checkpoint and returns with interrupted: true. */
   signal?: AbortSignal;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** Called after each optimizer step with the number of steps taken so far. */
+  onStep?: (step: number) => void;
   logger?: Logger;
   /** A progress bar (true) or periodic log lines (false). Default false. */
   progressBar?: boolean;
@@ -176,7 +178,8 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   log.info({ model: config.model.name, params: model.numParameters(), backend: backend.name, runDir }, `training ${config.model.name} on ${backend.name}`);
 
   const progress = new Progress(log, options.progressBar ?? false);
-  let lastCheckpoint: string | null = null;
+  let lastCheckpoint: string | null = resumed ? checkpoints.pathForStep(resumed.state.step) : null;
+  let lastCheckpointStep = resumed?.state.step ?? -1;
   const saveCheckpoint = async (isBest: boolean): Promise<string> => {
     state.rng = shakeRng.getState();
     const path = checkpoints.pathForStep(state.step);
@@ -191,6 +194,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     if (isBest) await checkpoints.alias(path, checkpoints.best);
     await checkpoints.prune();
     lastCheckpoint = path;
+    lastCheckpointStep = state.step;
     log.debug({ path, step: state.step }, 'checkpoint written');
     return path;
   };
@@ -198,6 +202,11 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   try {
     while (state.epoch < t.epochs) {
       const epoch = state.epoch;
+      if (options.signal?.aborted) {
+        const path = lastCheckpoint && lastCheckpointStep === state.step ? lastCheckpoint : await saveCheckpoint(false);
+        log.info({ path, step: state.step }, `interrupted at the end of epoch ${epoch}; resume with --resume ${runDir}`);
+        return { runDir, history: state.history, best: state.best, interrupted: true, checkpoint: path };
+      }
       const epochStart = Date.now() - state.partial.seconds * 1000;
       progress.startEpoch(epoch, t.epochs, stepsPerEpoch, state.batch);
       let pending: Array<{ step: number; batch: number; n: number; result: StepResult }> = [];
@@ -215,7 +224,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
           const loss = values[2 * i];
           if (!Number.isFinite(loss)) {
             throw new TrainingDivergedError(
-              `the loss became ${loss} at step ${p.step} (epoch ${epoch + 1}, batch ${p.batch + 1}); the run stopped, ` +
+              `the loss became ${loss} at step ${p.step + 1} (epoch ${epoch + 1}, batch ${p.batch + 1}); the run stopped, ` +
                 `its last good checkpoint is ${lastCheckpoint ?? 'none (none was written yet)'}; lower trainer.optimizer.lr or set trainer.grad_clip`,
             );
           }
@@ -244,6 +253,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
         pending.push({ step: state.step, batch: b.index, n: b.n, result });
         state.step += 1;
         state.batch = b.index + 1;
+        options.onStep?.(state.step);
         if (pending.length >= t.log_every || options.signal?.aborted) await flush();
         if (options.signal?.aborted) {
           interrupted = true;

@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfigText, type ExperimentConfig } from '../../src/config/index.js';
+import { readCheckpoint } from '../../src/trainer/checkpoint.js';
+import { evaluate } from '../../src/trainer/evaluate.js';
+import { DETERMINISTIC_KEYS, type EpochMetrics } from '../../src/trainer/metrics.js';
+import { train, TrainingDivergedError } from '../../src/trainer/trainer.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'archai-ts-trainer-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tinyConfig(extra = ''): ExperimentConfig {
+  return parseConfigText(
+    `seed: 3
+backend: wasm
+model: {name: shake_resnet8_2x4d, num_classes: 4}
+data:
+  dataset: synthetic
+  batch_size: 16
+  workers: 1
+  synthetic: {train_size: 48, test_size: 24}
+  augment: {crop_padding: 2, hflip: true, cutout: 4}
+trainer:
+  epochs: 2
+  optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0005}
+  schedule: {type: cosine}
+  label_smoothing: 0.1
+  grad_clip: 5
+  log_every: 2
+${extra}`,
+    join(tmp, 'tiny.yaml'),
+  );
+}
+
+const pick = (h: EpochMetrics[]) => h.map((m) => Object.fromEntries(DETERMINISTIC_KEYS.map((k) => [k, m[k]])));
+const readJsonl = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
+
+describe('train', () => {
+  let straight: EpochMetrics[] = [];
+  const straightDir = join(tmp, 'straight');
+
+  it('runs a whole experiment and writes metrics, summary, config and checkpoints', async () => {
+    const r = await train(tinyConfig(), { outDir: straightDir });
+    straight = r.history;
+    expect(r.interrupted).toBe(false);
+    expect(r.history.map((m) => m.epoch)).toEqual([1, 2]);
+    const logged = readJsonl(join(straightDir, 'metrics.jsonl'));
+    expect(pick(logged)).toEqual(pick(r.history));
+    for (const m of logged) {
+      for (const k of ['epoch', 'lr', 'train_loss', 'train_top1', 'test_loss', 'test_top1', 'test_top5']) expect(m).toHaveProperty(k);
+      expect(m.train_top1).toBeGreaterThanOrEqual(0);
+      expect(m.test_top5!).toBeLessThanOrEqual(1);
+    }
+    expect(readFileSync(join(straightDir, 'summary.csv'), 'utf8').split('\n')[0]).toMatch(/^epoch,step,lr,train_loss/);
+    expect(readFileSync(join(straightDir, 'config.yaml'), 'utf8')).toMatch(/shake_resnet8_2x4d/);
+    const last = await readCheckpoint(join(straightDir, 'checkpoints', 'last.safetensors'));
+    expect(last.state.epoch).toBe(2);
+    expect(Object.keys(last.model)).toContain('layer1.0.branch1.1.weight');
+  });
+
+  it('resumes after an epoch to the same metrics, to the last digit', async () => {
+    // Interrupt at the epoch boundary (onEpoch runs after epoch 1's checkpoint), then resume.
+    const dir2 = join(tmp, 'resume-2');
+    const controller = new AbortController();
+    const r1 = await train(tinyConfig(), { outDir: dir2, signal: controller.signal, onEpoch: () => controller.abort() });
+    expect(r1.interrupted).toBe(true);
+    const r2 = await train(tinyConfig(), { resume: dir2 });
+    expect(r2.interrupted).toBe(false);
+    expect(pick(r2.history)).toEqual(pick(straight));
+    expect(pick(readJsonl(join(dir2, 'metrics.jsonl')))).toEqual(pick(straight));
+  });
+
+  it('resumes from an interruption in the middle of an epoch to the same metrics', async () => {
+    const dir = join(tmp, 'resume-mid');
+    const controller = new AbortController();
+    const r1 = await train(tinyConfig(), { outDir: dir, signal: controller.signal, onStep: (s) => s === 4 && controller.abort() });
+    expect(r1.interrupted).toBe(true);
+    const ck = await readCheckpoint(join(dir, 'checkpoints', 'last.safetensors'));
+    expect([ck.state.epoch, ck.state.batch, ck.state.step]).toEqual([1, 1, 4]);
+    const r2 = await train(tinyConfig(), { resume: dir });
+    expect(pick(r2.history)).toEqual(pick(straight));
+  });
+
+  it('eval of the run folder reproduces the logged test metrics', async () => {
+    const r = await evaluate({ checkpoint: straightDir });
+    const last = straight[straight.length - 1];
+    expect([r.loss, r.top1, r.top5]).toEqual([last.test_loss, last.test_top1, last.test_top5]);
+    expect(r.n).toBe(24);
+  });
+
+  it('stops on a NaN loss naming the step, and keeps the last good checkpoint', async () => {
+    const dir = join(tmp, 'nan');
+    const controller = new AbortController();
+    await train(tinyConfig(), { outDir: dir, signal: controller.signal, onEpoch: () => controller.abort() });
+    const cfg = tinyConfig();
+    const bad = { ...cfg, trainer: { ...cfg.trainer, grad_clip: 0, label_smoothing: 0, optimizer: { ...cfg.trainer.optimizer, lr: 3e38 } } };
+    const err = await train(bad, { resume: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as Error).message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+ \(epoch 2, batch \d\).*last good checkpoint is .*step-00000003\.safetensors/);
+    const last = await readCheckpoint(join(dir, 'checkpoints', 'last.safetensors'));
+    expect([last.state.epoch, last.state.step]).toEqual([1, 3]);
+  });
+});
