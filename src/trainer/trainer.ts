@@ -120,7 +120,14 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     throw new ResumeError(`cannot resume ${runDir}: its checkpoint is of model ${resumed.state.model}, the config asks for ${config.model.name}`);
   }
 
-  const backend = await setBackend(config.backend as BackendName, { logger: { info: (o, m) => log.info(o, m) } });
+  // Data first: a wrong root or file is the likeliest mistake, reported before anything is written.
+  const loaders = await makeLoaders(config);
+  const trainLoader = loaders.train!;
+  const testLoader = loaders.test!;
+  const backend = await setBackend(config.backend as BackendName, { logger: { info: (o, m) => log.info(o, m) } }).catch(async (e: unknown) => {
+    await Promise.all([trainLoader.close(), testLoader.close()]);
+    throw e;
+  });
   await mkdir(join(runDir, 'checkpoints'), { recursive: true });
   const configText = dumpConfig(config);
   await writeFileAtomic(join(runDir, 'config.yaml'), configText);
@@ -135,9 +142,6 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     betas: config.trainer.optimizer.betas,
     eps: config.trainer.optimizer.eps,
   });
-  const loaders = await makeLoaders(config);
-  const trainLoader = loaders.train!;
-  const testLoader = loaders.test!;
   const checkpoints = new CheckpointDir(join(runDir, 'checkpoints'), config.trainer.keep_checkpoints);
   const t = config.trainer;
   const stepsPerEpoch = trainLoader.numBatches;
