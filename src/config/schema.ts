@@ -72,9 +72,15 @@ export const dataSchema = z
           "(against the working directory when set by --set); default data/<dataset> under the working directory.",
       ),
     download: z.boolean().default(false).describe('Fetch the official archive into root, verify its checksum and unpack it when the files are missing.'),
+    download_url: z.string().url().optional().describe('A mirror of the official archive; default the official URL.'),
+    download_md5: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/i, 'an MD5 is 32 hexadecimal digits')
+      .optional()
+      .describe("The mirror archive's MD5; default the official archive's (a mirror without one is not checked)."),
     batch_size: count(1).default(128).describe('Training batch size.'),
     eval_batch_size: count(1).optional().describe('Evaluation batch size; default batch_size.'),
-    workers: count(1).default(1).describe('Worker threads that prepare (decode, augment) batches.'),
+    workers: count(0).default(1).describe('Worker threads that prepare (augment, normalise) batches ahead of the model; 0 = on the main thread.'),
     limit_train: count(0).default(0).describe('Use only the first N training records (quick runs); 0 = all.'),
     limit_test: count(0).default(0).describe('Use only the first N test records; 0 = all.'),
     augment: augmentSchema.prefault({}),

@@ -77,7 +77,7 @@ export async function downloadCifar(kind: CifarKind, root: string, options: Down
     if (md5 !== undefined && fetched.md5 !== md5.toLowerCase()) {
       throw new DataError(
         `${url}: MD5 ${fetched.md5} of the ${fetched.bytes}-byte download does not match the expected ${md5}; ` +
-          `the download is corrupt or not the ${layout.title} binary archive — retry, or check data.downloadUrl`,
+          `the download is corrupt or not the ${layout.title} binary archive — retry, or check data.download_url`,
       );
     }
     await mkdir(unpack);
@@ -121,7 +121,7 @@ async function checkUnpacked(layout: CifarLayout, dir: string, url: string): Pro
   const need = [layout.testFile, layout.trainFiles[0]];
   for (const file of need) {
     if (!(await exists(join(dir, file)))) {
-      throw new DataError(`${url}: the archive has no ${layout.folder}/${file}; it is not the ${layout.title} binary version — check data.downloadUrl`);
+      throw new DataError(`${url}: the archive has no ${layout.folder}/${file}; it is not the ${layout.title} binary version — check data.download_url`);
     }
   }
 }

@@ -30,12 +30,22 @@ export interface FetchResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-function get(url: URL, idleTimeoutMs: number): Promise<http.IncomingMessage> {
+interface Response {
+  res: http.IncomingMessage;
+  /** Set when the idle timeout fired: the body stream then fails with a bare "aborted". */
+  stalled: { value: boolean };
+}
+
+function get(url: URL, idleTimeoutMs: number): Promise<Response> {
   const client = url.protocol === 'https:' ? https : http;
+  const stalled = { value: false };
   return new Promise((resolve, reject) => {
     // agent: false: one connection per request, so no pooled keep-alive socket outlives the download.
-    const req = client.get(url, { agent: false, headers: { 'user-agent': 'archai-ts' } }, resolve);
-    req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
+    const req = client.get(url, { agent: false, headers: { 'user-agent': 'archai-ts' } }, (res) => resolve({ res, stalled }));
+    req.setTimeout(idleTimeoutMs, () => {
+      stalled.value = true;
+      req.destroy(new Error(`no data for ${idleTimeoutMs} ms`));
+    });
     req.on('error', reject);
   });
 }
@@ -48,7 +58,7 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
   try {
     current = new URL(url);
   } catch {
-    throw new DataError(`${url}: not a valid URL; check data.downloadUrl`);
+    throw new DataError(`${url}: not a valid URL; check data.download_url`);
   }
   const where = () => (current.href === url ? url : `${url} (redirected to ${current.href})`);
 
@@ -57,8 +67,9 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
       throw new DataError(`${where()}: unsupported protocol ${current.protocol}; use an http or https URL`);
     }
     let res: http.IncomingMessage;
+    let stalled: { value: boolean };
     try {
-      res = await get(current, idleTimeoutMs);
+      ({ res, stalled } = await get(current, idleTimeoutMs));
     } catch (err) {
       throw new DataError(`${where()}: cannot connect (${describeError(err)}); check the network, or put the files in data.root yourself`, { cause: err });
     }
@@ -73,7 +84,7 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
     }
     if (status !== 200) {
       res.resume();
-      throw new DataError(`${where()}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + '; check data.downloadUrl or try again later');
+      throw new DataError(`${where()}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + '; check data.download_url or try again later');
     }
 
     const lengthHeader = res.headers['content-length'];
@@ -92,7 +103,8 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
       await pipeline(res, tap, createWriteStream(dest, { flags: 'wx' }));
     } catch (err) {
       const got = total === null ? `${received} bytes` : `${received} of ${total} bytes`;
-      throw new DataError(`${where()}: download failed after ${got} (${describeError(err)}); the connection was cut — retry`, { cause: err });
+      const why = stalled.value ? `no data for ${idleTimeoutMs} ms` : describeError(err);
+      throw new DataError(`${where()}: download failed after ${got} (${why}); the transfer broke off — retry`, { cause: err });
     }
     // A server that closes cleanly but early (no chunked framing) is only caught by the length.
     if (total !== null && received !== total) {

@@ -93,6 +93,14 @@ export class DataLoader {
 
   constructor(options: DataLoaderOptions) {
     this.dataset = options.dataset;
+    const { length, height, width, channels, images, labels } = this.dataset;
+    // Workers read the images without bounds checks that would catch a mismatch; catch it here.
+    if (images.length !== length * height * width * channels || labels.length !== length) {
+      throw new RangeError(
+        `DataLoader: dataset ${this.dataset.name} claims ${length} images of ${height}x${width}x${channels} but holds ` +
+          `${images.length} pixel bytes and ${labels.length} labels`,
+      );
+    }
     this.batchSize = checkCount('batchSize', options.batchSize, 1);
     this.shuffle = options.shuffle ?? false;
     this.seed = options.seed ?? 0;
@@ -109,8 +117,12 @@ export class DataLoader {
     this.table = pixelTable(this.source, this.augment.normalize);
   }
 
-  /** Dataset indices in the order epoch `epoch` visits them. */
+  /** Dataset indices in the order epoch `epoch` visits them (a copy). */
   order(epoch: number): Int32Array {
+    return this.epochOrder(epoch).slice();
+  }
+
+  private epochOrder(epoch: number): Int32Array {
     checkCount('epoch', epoch, 0);
     if (this.cachedOrder?.epoch !== epoch) {
       const n = this.dataset.length;
@@ -130,7 +142,7 @@ export class DataLoader {
     checkCount('batch index', index, 0);
     if (index >= this.numBatches) throw new RangeError(`DataLoader: batch ${index} out of range (an epoch has ${this.numBatches})`);
     const start = index * this.batchSize;
-    return this.order(epoch).slice(start, Math.min(start + this.batchSize, this.dataset.length));
+    return this.epochOrder(epoch).slice(start, Math.min(start + this.batchSize, this.dataset.length));
   }
 
   /** Prepare one batch (in a worker when workers > 0). */
@@ -167,10 +179,14 @@ export class DataLoader {
         ahead.push(p);
       }
     };
-    fill(Math.max(1, this.prefetch));
-    while (ahead.length > 0) {
+    fill(this.prefetch);
+    for (;;) {
+      // Nothing queued (prefetch 0, or the start): prepare the next batch on demand.
+      if (ahead.length === 0) fill(1);
+      if (ahead.length === 0) return;
       const batch = await ahead.shift()!;
-      fill(Math.max(this.prefetch, next < this.numBatches && ahead.length === 0 ? 1 : 0));
+      // Top up before yielding, so the look-ahead is prepared while the consumer trains on `batch`.
+      fill(this.prefetch);
       yield batch;
     }
   }

@@ -57,6 +57,8 @@ export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'te
     dataset: d.dataset,
     root: d.root,
     download: d.download,
+    downloadUrl: d.download_url,
+    downloadMd5: d.download_md5,
     limitTrain: d.limit_train || undefined,
     limitTest: d.limit_test || undefined,
     seed: config.seed,

@@ -52,9 +52,9 @@ describe('config errors', () => {
   });
 
   it('points at the base file that set a bad value', async () => {
-    tmp.write('base.yaml', '# a base\ndata:\n  workers: 0\n');
+    tmp.write('base.yaml', '# a base\ndata:\n  workers: -1\n');
     const e = await configErrorOf(() => loadConfig(tmp.write('top.yaml', 'extends: base.yaml\nmodel: {name: m}\n')));
-    expect(e.message).toMatch(/base\.yaml:3:12: data\.workers: must be >= 1, got 0$/);
+    expect(e.message).toMatch(/base\.yaml:3:12: data\.workers: must be >= 0, got -1$/);
   });
 
   it('points at the file that overrode a value, not the base it overrode', async () => {

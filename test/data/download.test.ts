@@ -42,6 +42,11 @@ function startServer(): Promise<{ server: http.Server; base: string; hits: Map<s
         res.writeHead(200, { 'content-length': cifar10Gz.length });
         res.write(cifar10Gz.subarray(0, cifar10Gz.length >> 1), () => res.socket?.destroy());
         return;
+      case '/stall':
+        // Headers and a first chunk, then silence with the connection held open.
+        res.writeHead(200, { 'content-length': cifar10Gz.length });
+        res.write(cifar10Gz.subarray(0, 1000));
+        return;
       default: res.writeHead(404, 'Not Found'); return res.end('no such file');
     }
   });
@@ -118,6 +123,14 @@ describe('CIFAR download from a local server', () => {
     expect(await readdir(dir)).not.toContain(root.split('/').at(-1));
   });
 
+  it('gives up on a server that goes silent, after idleTimeoutMs', async () => {
+    const root = freshRoot();
+    const err = (await downloadCifar('cifar10', root, { url: `${base}/stall`, idleTimeoutMs: 200 }).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(new RegExp(`^${base}/stall: download failed after 1000 of ${cifar10Gz.length} bytes \\(no data for 200 ms\\)`));
+    expect(await readdir(dir)).not.toContain(root.split('/').at(-1));
+  });
+
   it('rejects HTTP errors and refused connections, naming the URL', async () => {
     await expectFailure(freshRoot(), { url: `${base}/missing.tar.gz` }, new RegExp(`^${base}/missing.tar.gz: HTTP 404 Not Found`));
     await expectFailure(freshRoot(), { url: `${base}/moved-nowhere` }, /HTTP 404/);
@@ -176,6 +189,14 @@ describe('ustar extraction', () => {
       expect(await readdir(join(dest, 'top'))).toEqual(['empty.bin', 'one.txt']);
       expect(Buffer.from(await readFile(join(dest, long))).equals(Buffer.from(data))).toBe(true);
     }
+  });
+
+  it('reads old-GNU headers (GNU tar\'s default format) without taking their timestamps for a path prefix', async () => {
+    const dest = await mkdtemp(join(dir, 'gnu-'));
+    const tar = makeTar([{ name: 'cifar-10-batches-bin/', gnu: true }, { name: 'cifar-10-batches-bin/test_batch.bin', data: Buffer.from('abc'), gnu: true }]);
+    const entries = await extractTar(chunks(tar, 512), dest);
+    expect(entries.map((e) => e.path)).toEqual(['cifar-10-batches-bin', 'cifar-10-batches-bin/test_batch.bin']);
+    expect(await readFile(join(dest, 'cifar-10-batches-bin/test_batch.bin'), 'utf8')).toBe('abc');
   });
 
   it('refuses absolute paths, .., links, and corrupt or truncated headers', async () => {

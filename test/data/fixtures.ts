@@ -36,6 +36,8 @@ export interface TarSpec {
   /** ustar type flag; default '0' for files, '5' for directories. */
   type?: string;
   linkname?: string;
+  /** Old GNU tar's header (magic "ustar  ", no prefix field; GNU tar's default, as in the CIFAR archives). */
+  gnu?: boolean;
 }
 
 function put(h: Uint8Array, offset: number, length: number, text: string): void {
@@ -68,9 +70,15 @@ export function tarHeader(spec: TarSpec): Uint8Array {
   put(h, 148, 8, '        ');
   put(h, 156, 1, spec.type ?? (isDir ? '5' : '0'));
   put(h, 157, 100, spec.linkname ?? '');
-  put(h, 257, 6, 'ustar\0');
-  put(h, 263, 2, '00');
-  put(h, 345, 155, prefix);
+  if (spec.gnu) {
+    // Old GNU keeps atime/ctime where POSIX has the prefix: a reader must not take them for a path.
+    put(h, 257, 8, 'ustar  \0');
+    put(h, 345, 24, octal(1_700_000_000, 12) + octal(1_700_000_001, 12));
+  } else {
+    put(h, 257, 6, 'ustar\0');
+    put(h, 263, 2, '00');
+    put(h, 345, 155, prefix);
+  }
   let sum = 0;
   for (const b of h) sum += b;
   put(h, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');

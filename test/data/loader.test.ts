@@ -90,6 +90,7 @@ describe('DataLoader', () => {
     expect(() => loader({ batchSize: 0 })).toThrow(/batchSize must be an integer >= 1/);
     expect(() => loader({ workers: -1 })).toThrow(/workers/);
     expect(() => loader().batchIndices(0, 5)).toThrow(/batch 5 out of range/);
+    expect(() => loader({ dataset: { ...train, length: 301 } })).toThrow(/claims 301 images of 32x32x3 but holds 921600 pixel bytes and 300 labels/);
   });
 });
 
@@ -148,5 +149,27 @@ describe('DataLoader with worker threads', () => {
     );
     expect(inProcess.perBatch).toBeLessThan(100);
     expect(worker.perBatch).toBeLessThan(100);
+  });
+});
+
+describe('DataLoader look-ahead', () => {
+  it('prepares exactly `prefetch` batches beyond the one being consumed', async () => {
+    for (const prefetch of [0, 1, 2, 3]) {
+      const l = loader({ prefetch, batchSize: 30 });
+      const requested: number[] = [];
+      const original = l.prepare.bind(l);
+      l.prepare = (epoch: number, index: number) => {
+        requested.push(index);
+        return original(epoch, index);
+      };
+      const seenAt: number[] = [];
+      for await (const b of l.batches(0)) {
+        // While batch b is being consumed, batches up to b.index + prefetch have been requested.
+        seenAt.push(requested.length);
+        expect(Math.max(...requested)).toBe(Math.min(b.index + prefetch, l.numBatches - 1));
+      }
+      expect(requested).toEqual(Array.from({ length: l.numBatches }, (_, i) => i));
+      expect(seenAt[0]).toBe(Math.min(1 + prefetch, l.numBatches));
+    }
   });
 });
