@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './bench.js';
 import { registerDescribe } from './describe.js';
 import { reportError } from './errors.js';
 import { registerEval } from './eval.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerSchema(program);
+  registerBench(program);
   return program;
 }
 

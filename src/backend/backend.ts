@@ -11,6 +11,13 @@ import { dirname, join } from 'node:path';
 
 import { tf } from '../tf.js';
 import { registerConvGradKernels } from './conv_grad_kernels.js';
+import {
+  adapterChoiceFromEnv,
+  loadWebGPU,
+  webgpuDeviceInfo,
+  WebGPUUnavailableError,
+  type AdapterDescription,
+} from './webgpu.js';
 
 export interface BackendInfo {
   /** The backend this package resolved to (never 'auto'). */
@@ -19,6 +26,8 @@ export interface BackendInfo {
   tfBackend: string;
   threads?: number;
   simd?: boolean;
+  /** Only for 'webgpu': the adapter it runs on (software: Mesa's llvmpipe, for tests only). */
+  adapter?: AdapterDescription;
   /** Only for 'auto': each backend tried before the chosen one, with why it failed. */
   fallbackFrom?: string[];
 }
@@ -38,12 +47,15 @@ export class BackendError extends Error {
 interface BackendSpec {
   /** The name the package registers its backend under in tfjs. */
   readonly tfName: string;
-  /** Imports and configures the package so that tf.setBackend(tfName) can succeed. */
-  readonly load: () => Promise<void>;
+  /**
+   * Imports and configures the package so that tf.setBackend(tfName) can succeed. `auto` is true
+   * when 'auto' is trying it (webgpu then accepts only a hardware adapter).
+   */
+  readonly load: (ctx: { auto: boolean }) => Promise<void>;
   /** Checks made after initialisation; throws BackendError if the backend is not usable. */
   readonly verify?: () => void;
   /** Extra facts for BackendInfo. */
-  readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd'>>;
+  readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd' | 'adapter'>>;
   /** Whether to replace the conv gradients with forward convs (much faster where tfjs's own are slow). */
   readonly convGradKernels: boolean;
 }
@@ -70,6 +82,26 @@ const BACKENDS = {
       }
     },
     convGradKernels: false,
+  },
+  // Hardware only under 'auto' (the software adapter is far slower than wasm); explicitly, a
+  // hardware adapter if there is one, else Mesa's llvmpipe (ARCHAI_TS_WEBGPU_ADAPTER overrides).
+  webgpu: {
+    tfName: 'webgpu',
+    load: async ({ auto }) => {
+      try {
+        await loadWebGPU(auto ? 'hardware' : adapterChoiceFromEnv());
+      } catch (err) {
+        if (err instanceof WebGPUUnavailableError) {
+          throw new BackendError(`backend 'webgpu': ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
+    },
+    describe: async () => {
+      const dev = webgpuDeviceInfo();
+      return dev ? { adapter: dev.adapter } : {};
+    },
+    convGradKernels: true,
   },
   tensorflow: {
     tfName: 'tensorflow',
@@ -111,7 +143,7 @@ export function isBackendName(name: string): name is BackendName {
 
 /**
  * Loads, initialises and selects a tfjs backend. 'auto' takes the first of tensorflow-gpu,
- * tensorflow, wasm, cpu that loads and initialises.
+ * webgpu (a hardware adapter only), tensorflow, wasm, cpu that loads and initialises.
  */
 export async function setBackend(
   name: BackendName = 'auto',
@@ -132,7 +164,7 @@ export async function setBackend(
     let chosen: BackendInfo | undefined;
     for (const candidate of Object.keys(BACKENDS) as ConcreteBackendName[]) {
       try {
-        chosen = await activate(candidate);
+        chosen = await activate(candidate, true);
         break;
       } catch (err) {
         fallbackFrom.push(firstLine(err));
@@ -143,15 +175,24 @@ export async function setBackend(
     }
     info = { ...chosen, fallbackFrom };
   } else {
-    info = await activate(name);
+    info = await activate(name, false);
   }
-  opts.logger?.info({ backend: info }, `tfjs backend: ${info.name}`);
+  opts.logger?.info({ backend: info }, `tfjs backend: ${info.name}${describeAdapter(info)}`);
   return info;
 }
 
-async function activate(name: ConcreteBackendName): Promise<BackendInfo> {
+/** ' (adapter ...)' for the log line of a webgpu backend; '' otherwise. */
+function describeAdapter(info: BackendInfo): string {
+  const a = info.adapter;
+  if (!a) return '';
+  const name = [a.vendor, a.device || a.description].filter(Boolean).join(' ');
+  const why = a.software ? webgpuDeviceInfo()?.hardwareUnavailable : undefined;
+  return ` (${a.software ? 'software' : 'hardware'} adapter ${name || '?'}${why ? `; ${why}` : ''})`;
+}
+
+async function activate(name: ConcreteBackendName, auto: boolean): Promise<BackendInfo> {
   const spec: BackendSpec = BACKENDS[name];
-  await spec.load();
+  await spec.load({ auto });
   if (tf.findBackendFactory(spec.tfName) == null) {
     throw new BackendError(
       `backend '${name}': its package loaded but registered no '${spec.tfName}' backend with this copy of ` +

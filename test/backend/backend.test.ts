@@ -91,9 +91,10 @@ describe('setBackend', () => {
     const info = await setBackend('auto', { logger: { info: (obj) => calls.push(obj) } });
     expect(info.name).toBe('wasm');
     expect(info.tfBackend).toBe('wasm');
-    expect(info.fallbackFrom).toHaveLength(2);
+    expect(info.fallbackFrom).toHaveLength(3);
     expect(info.fallbackFrom![0]).toMatch(/^backend 'tensorflow-gpu': .*tfjs-node-gpu is not installed/);
-    expect(info.fallbackFrom![1]).toMatch(/^backend 'tensorflow': .*tfjs-node is not installed/);
+    expect(info.fallbackFrom![1]).toMatch(/^backend 'webgpu': /);
+    expect(info.fallbackFrom![2]).toMatch(/^backend 'tensorflow': .*tfjs-node is not installed/);
     expect(calls).toEqual([{ backend: info }]);
   });
 

@@ -1,0 +1,244 @@
+/**
+ * A training/inference benchmark of one zoo model on one backend: random NHWC images, W warm-up
+ * steps (kernel compilation, buffer pools), then K timed steps, each synchronised by awaiting one
+ * small read. A benchmark, not a test: it reports, it does not judge.
+ */
+import { tf } from '../tf.js';
+import { isBackendName, setBackend, type BackendInfo, type BackendName } from '../backend/index.js';
+import type { AdapterDescription } from '../backend/webgpu.js';
+import { assertWebGPUHealthy, webgpuDeviceInfo } from '../backend/webgpu.js';
+import { createModel, defaultRegistry } from '../registry/index.js';
+import { Generator } from '../nn/random.js';
+import { trainStep } from '../trainer/step.js';
+import { Optimizer } from '../trainer/optimizer.js';
+import { profileStep, type StepProfile } from './profile.js';
+
+export type BenchMode = 'train' | 'eval';
+
+export interface BenchOptions {
+  /** A zoo name (or archai's alias), e.g. shake_resnet26_2x32d. */
+  model: string;
+  mode: BenchMode;
+  batch: number;
+  /** Default 'auto'. */
+  backend?: BackendName;
+  /** Untimed steps first. Default 3. */
+  warmup?: number;
+  /** Timed steps. Default 10. */
+  steps?: number;
+  /** Square images of this side. Default 32. */
+  imageSize?: number;
+  /** Default 10. */
+  numClasses?: number;
+  /** Seeds weights, input and shake draws. Default 0. */
+  seed?: number;
+  /** Also profile one more step by kernel (tf.profile). */
+  profile?: boolean;
+  logger?: { info(obj: object, msg?: string): void };
+}
+
+/** One benchmark's numbers; `toJSONLine` gives the one-line form of `archai-ts bench --json`. */
+export interface BenchResult {
+  model: string;
+  backend: Exclude<BackendName, 'auto'>;
+  /** The WebGPU adapter, or null on other backends. */
+  adapter: AdapterDescription | null;
+  /** webgpu only: how the conv filter gradient ran (ARCHAI_TS_WEBGPU_FILTER_GRAD). */
+  filter_grad?: 'conv' | 'im2col';
+  batch: number;
+  mode: BenchMode;
+  image_size: number;
+  /** batch / median step seconds. */
+  images_per_s: number;
+  step_ms_median: number;
+  step_ms_min: number;
+  step_ms_max: number;
+  /** Each timed step, ms. */
+  step_ms: number[];
+  /** The first warm-up step (compiles kernels on webgpu), ms; null without warm-up. */
+  first_step_ms: number | null;
+  /** Peak resident set size of the process so far, MiB. */
+  peak_rss_mb: number;
+  /** Tensors left behind by the timed steps (0 unless something leaks). */
+  leaked_tensors: number;
+  steps: number;
+  warmup: number;
+  threads?: number;
+  node: string;
+  tfjs: string;
+  date: string;
+  profile?: StepProfile;
+}
+
+/** Bad benchmark options: what is wrong and what is accepted. */
+export class BenchOptionsError extends Error {
+  override name = 'BenchOptionsError';
+}
+
+export const BENCH_DEFAULTS = { warmup: 3, steps: 10, imageSize: 32, numClasses: 10, seed: 0 } as const;
+
+/** The paper's optimiser (Gastaldi 2017; archai's shakeshake config): SGD, Nesterov 0.9. */
+export const BENCH_SGD = { lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
+
+function checkInt(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new BenchOptionsError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+export function validateBenchOptions(o: BenchOptions): Required<Omit<BenchOptions, 'logger'>> {
+  if (typeof o.model !== 'string' || o.model === '') throw new BenchOptionsError('model must be a zoo name, e.g. shake_resnet26_2x32d');
+  if (o.mode !== 'train' && o.mode !== 'eval') {
+    throw new BenchOptionsError(`mode must be 'train' or 'eval', got '${String(o.mode)}'`);
+  }
+  const backend = o.backend ?? 'auto';
+  if (!isBackendName(backend)) throw new BenchOptionsError(`unknown backend '${String(backend)}'`);
+  return {
+    model: o.model,
+    mode: o.mode,
+    batch: checkInt('batch', o.batch, 1),
+    backend,
+    warmup: checkInt('warmup', o.warmup ?? BENCH_DEFAULTS.warmup, 0),
+    steps: checkInt('steps', o.steps ?? BENCH_DEFAULTS.steps, 1),
+    imageSize: checkInt('image size', o.imageSize ?? BENCH_DEFAULTS.imageSize, 4),
+    numClasses: checkInt('number of classes', o.numClasses ?? BENCH_DEFAULTS.numClasses, 2),
+    seed: checkInt('seed', o.seed ?? BENCH_DEFAULTS.seed, 0),
+    profile: o.profile ?? false,
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** Runs the benchmark on the chosen backend (which stays selected afterwards). */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const o = validateBenchOptions(options);
+  defaultRegistry.resolve(o.model); // an unknown name fails before any backend loads
+  const info: BackendInfo = await setBackend(o.backend, options.logger ? { logger: options.logger } : {});
+  const model = createModel(o.model, { numClasses: o.numClasses, seed: o.seed });
+  const gen = new Generator(o.seed + 1);
+  const x = tf.randomNormal([o.batch, o.imageSize, o.imageSize, 3], 0, 1, 'float32', o.seed) as tf.Tensor4D;
+  const labels = Int32Array.from({ length: o.batch }, () => gen.nextUint32() % o.numClasses);
+  const y = tf.tensor1d(labels, 'int32');
+  const optimizer =
+    o.mode === 'train'
+      ? new Optimizer(model.namedParameters(), {
+          type: 'sgd',
+          lr: BENCH_SGD.lr,
+          momentum: BENCH_SGD.momentum,
+          nesterov: BENCH_SGD.nesterov,
+          weightDecay: BENCH_SGD.weightDecay,
+        })
+      : undefined;
+  const rng = gen.fork();
+
+  const step = async (): Promise<void> => {
+    if (optimizer) {
+      const r = trainStep(model, optimizer, x, y, { lr: BENCH_SGD.lr, rng });
+      try {
+        await r.loss.data();
+      } finally {
+        tf.dispose([r.loss, r.correct]);
+      }
+    } else {
+      const logits = tf.tidy(() => model.forward(x, { training: false }));
+      try {
+        await logits.data();
+      } finally {
+        logits.dispose();
+      }
+    }
+  };
+
+  try {
+    let firstStepMs: number | null = null;
+    for (let i = 0; i < o.warmup; i++) {
+      const t0 = performance.now();
+      await step();
+      if (i === 0) firstStepMs = performance.now() - t0;
+    }
+    const tensorsBefore = tf.memory().numTensors;
+    const times: number[] = [];
+    for (let i = 0; i < o.steps; i++) {
+      const t0 = performance.now();
+      await step();
+      times.push(performance.now() - t0);
+    }
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    const profile = o.profile ? await profileStep(step) : undefined;
+    if (info.name === 'webgpu') assertWebGPUHealthy();
+
+    const med = median(times);
+    const result: BenchResult = {
+      model: o.model,
+      backend: info.name,
+      adapter: info.adapter ?? null,
+      ...(info.name === 'webgpu' ? { filter_grad: webgpuDeviceInfo()?.filterGrad ?? 'conv' } : {}),
+      batch: o.batch,
+      mode: o.mode,
+      image_size: o.imageSize,
+      images_per_s: r1(o.batch / (med / 1000)),
+      step_ms_median: r3(med),
+      step_ms_min: r3(Math.min(...times)),
+      step_ms_max: r3(Math.max(...times)),
+      step_ms: times.map(r3),
+      first_step_ms: firstStepMs == null ? null : r1(firstStepMs),
+      peak_rss_mb: r1(process.resourceUsage().maxRSS / 1024),
+      leaked_tensors: leaked,
+      steps: o.steps,
+      warmup: o.warmup,
+      ...(info.threads != null ? { threads: info.threads } : {}),
+      node: process.version,
+      tfjs: tf.version.tfjs,
+      date: new Date().toISOString(),
+      ...(profile ? { profile } : {}),
+    };
+    return result;
+  } finally {
+    optimizer?.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+/** A readable summary of a result (the CLI's output without --json). */
+export function formatBench(r: BenchResult, topKernels = 15): string {
+  const adapter = r.adapter
+    ? ` (${r.adapter.software ? 'software' : 'hardware'} adapter ${[r.adapter.vendor, r.adapter.device || r.adapter.description].filter(Boolean).join(' ')})`
+    : '';
+  const lines = [
+    `${r.model} ${r.mode}, batch ${r.batch}, ${r.image_size}x${r.image_size}, backend ${r.backend}${adapter}${r.filter_grad === 'im2col' ? ', im2col filter gradient' : ''}${r.threads != null ? `, ${r.threads} thread(s)` : ''}`,
+    `  ${r.images_per_s} images/s: median step ${r.step_ms_median} ms (min ${r.step_ms_min}, max ${r.step_ms_max}) over ${r.steps} steps after ${r.warmup} warm-up${r.first_step_ms != null ? ` (first ${r.first_step_ms} ms)` : ''}`,
+    `  peak RSS ${r.peak_rss_mb} MiB${r.leaked_tensors ? `, ${r.leaked_tensors} tensors leaked per run!` : ''}; node ${r.node}, tfjs ${r.tfjs}`,
+  ];
+  if (r.profile) {
+    const p = r.profile;
+    lines.push(
+      '',
+      `kernel profile of one step (${p.method} timing; ${p.kernelCalls} kernel calls, ${p.totalMs} ms in kernels; the profiled step took ${p.wallMs} ms):`,
+    );
+    const rows = p.kernels.slice(0, topKernels);
+    const w = Math.max(6, ...rows.map((k) => k.name.length + (k.nested ? 2 : 0)));
+    lines.push(`  ${'kernel'.padEnd(w)}  ${'calls'.padStart(5)}  ${'ms'.padStart(10)}  ${'self ms'.padStart(10)}  ${'%'.padStart(5)}`);
+    for (const k of rows) {
+      const name = k.nested ? `  ${k.name}` : k.name;
+      lines.push(
+        `  ${name.padEnd(w)}  ${String(k.calls).padStart(5)}  ${k.ms.toFixed(1).padStart(10)}  ${k.selfMs.toFixed(1).padStart(10)}  ${k.pct.toFixed(1).padStart(5)}`,
+      );
+    }
+    if (p.kernels.some((k) => k.nested)) {
+      lines.push('  (indented: kernels run inside others, e.g. the forward convs of the conv gradients, and counted in their ms too; self ms: without the kernels run inside)');
+    }
+    if (p.method === 'submit-wall') {
+      lines.push('  (no timestamp-query: each dispatch is submitted alone and timed by wall clock; exact on llvmpipe only)');
+    }
+  }
+  return lines.join('\n');
+}
