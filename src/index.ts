@@ -56,3 +56,4 @@ export {
   type EpochMetrics,
   type OptimizerOptions,
 } from './trainer/index.js';
+export { runBench, formatBench, type BenchOptions, type BenchResult, type BenchMode } from './bench/bench.js';

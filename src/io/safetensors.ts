@@ -67,7 +67,6 @@ const FLOAT_DTYPES = new Set(['F64', 'F32', 'F16', 'BF16']);
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 // ---------------------------------------------------------------------------------------------------

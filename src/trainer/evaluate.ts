@@ -49,7 +49,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   }
   if (options.dataRoot) config = { ...config, data: { ...config.data, root: resolve(options.dataRoot) } };
   const split = options.split ?? 'test';
-  await setBackend(options.backend ?? (config.backend as BackendName), { logger: { info: (o, m) => log.info(o, m) } });
+  await setBackend(options.backend ?? config.backend, { logger: { info: (o, m) => log.info(o, m) } });
   const model = buildModel(config);
   let loader: DataLoader;
   if (split === 'test') {

@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setBackend, type BackendName } from '../backend/index.js';
+import { setBackend } from '../backend/index.js';
 import { dumpConfig, type ExperimentConfig } from '../config/index.js';
 import { DataLoader, loadDataset } from '../data/index.js';
 import { createModel } from '../registry/index.js';
@@ -126,7 +126,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   const loaders = await makeLoaders(config);
   const trainLoader = loaders.train!;
   const testLoader = loaders.test!;
-  const backend = await setBackend(config.backend as BackendName, { logger: { info: (o, m) => log.info(o, m) } }).catch(async (e: unknown) => {
+  const backend = await setBackend(config.backend, { logger: { info: (o, m) => log.info(o, m) } }).catch(async (e: unknown) => {
     await Promise.all([trainLoader.close(), testLoader.close()]);
     throw e;
   });
