@@ -41,8 +41,20 @@ describe('train', () => {
   let straight: EpochMetrics[] = [];
   const straightDir = join(tmp, 'straight');
 
-  it('runs a whole experiment and writes metrics, summary, config and checkpoints', async () => {
-    const r = await train(tinyConfig(), { outDir: straightDir });
+  it('runs a whole experiment and writes metrics, summary, config and checkpoints, leaking no tensors', async () => {
+    const { tf } = await import('../../src/tf.js');
+    let before = -1;
+    const perStep: number[] = [];
+    const r = await train(tinyConfig(), {
+      outDir: straightDir,
+      onStep: (s) => {
+        if (s === 1) before = tf.memory().numTensors;
+        perStep.push(tf.memory().numTensors);
+      },
+    });
+    // Between reads a step leaves only its loss and accuracy scalars; nothing accumulates over the run.
+    expect(Math.max(...perStep)).toBeLessThanOrEqual(before + 2 * 2);
+    expect(perStep.at(-1)).toBeLessThanOrEqual(before + 2 * 2);
     straight = r.history;
     expect(r.interrupted).toBe(false);
     expect(r.history.map((m) => m.epoch)).toEqual([1, 2]);
