@@ -18,6 +18,7 @@ import {
   WebGPUUnavailableError,
   type AdapterDescription,
 } from './webgpu.js';
+import { firstLine, resolvable } from './packages.js';
 
 export interface BackendInfo {
   /** The backend this package resolved to (never 'auto'). */
@@ -262,18 +263,4 @@ async function loadWasm(): Promise<void> {
     // tfjs refuses new paths once an initialisation has aborted in this process.
     throw new BackendError(`backend 'wasm': ${firstLine(err)}; restart the process`, { cause: err });
   }
-}
-
-function resolvable(pkg: string): boolean {
-  try {
-    require.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-  return msg.split('\n')[0]!.trim();
 }

@@ -11,7 +11,6 @@
  * does not give), so we create the device ourselves and register the tfjs backend around it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 
 import { tf } from '../tf.js';
@@ -22,6 +21,7 @@ import {
   registerIm2colFilterGrad,
   registerWebGPUKernelFixes,
 } from './webgpu_kernels.js';
+import { firstLine, resolvable } from './packages.js';
 
 /** The adapter the webgpu backend runs on. */
 export interface AdapterDescription {
@@ -108,8 +108,6 @@ interface Active {
 }
 
 let active: Active | undefined;
-
-const require = createRequire(import.meta.url);
 
 // tfjs-backend-webgpu's own factory asks for exactly these limits at the adapter's values.
 const LIMITS = [
@@ -476,18 +474,4 @@ function installNavigatorGpu(gpu: GPULike): void {
   if ((g.navigator as { gpu?: unknown } | undefined)?.gpu !== gpu) {
     throw new WebGPUUnavailableError('could not install navigator.gpu for tfjs-backend-webgpu');
   }
-}
-
-function resolvable(pkg: string): boolean {
-  try {
-    require.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.trim();
 }

@@ -1,0 +1,19 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Whether an (optional) package can be found from here, to tell "not installed" from "broken". */
+export function resolvable(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line of an error's message: what one-line errors quote of a failure beneath them. */
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
+  return msg.split('\n')[0]!.trim();
+}
