@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// archai's PyTorch Shake-Shake model and archai-ts side by side on the CPU: same model, batch, mode,
+// warm-up/timed steps and cores, one after the other in one run; prints a table with the ratios.
+//
+//   node bench/cpu/run.mjs [--model shake_resnet26_2x32d] [--batch 32] [--modes train,eval]
+//                          [--warmup 2] [--steps 5] [--threads 2] [--backend wasm]
+//                          [--archai-git /work/.mirror/microsoft+archai/repo] [--python /usr/bin/python3]
+//
+// archai's files are read out of the git mirror into the git-ignored .archai/ at run time (never
+// committed). PyTorch: torch.set_num_threads(threads); archai-ts: wasm with `threads` XNNPACK threads.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const o = {
+  model: args.model ?? 'shake_resnet26_2x32d',
+  batch: Number(args.batch ?? 32),
+  modes: (args.modes ?? 'train,eval').split(','),
+  warmup: Number(args.warmup ?? 2),
+  steps: Number(args.steps ?? 5),
+  threads: Number(args.threads ?? cpus().length),
+  backend: args.backend ?? 'wasm',
+  archaiGit: args['archai-git'] ?? process.env.ARCHAI_GIT ?? '/work/.mirror/microsoft+archai/repo',
+  python: args.python ?? process.env.TORCH_PYTHON ?? '/usr/bin/python3',
+};
+
+// archai's Shake-Shake package into .archai/ (empty __init__.py files of our own on the way down).
+const PKG = 'archai/supergraph/models/shakeshake';
+const base = join(root, '.archai');
+const git = (...a) => execFileSync('git', [`--git-dir=${o.archaiGit}`, ...a], { encoding: 'utf8' });
+const commit = git('rev-parse', 'HEAD^{commit}').trim();
+let d = base;
+for (const part of PKG.split('/')) {
+  d = join(d, part);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, '__init__.py'), '');
+}
+for (const f of ['shakeshake.py', 'shake_resnet.py', 'shake_resnext.py']) writeFileSync(join(base, PKG, f), git('show', `${commit}:${PKG}/${f}`));
+
+function runJson(cmd, argv, env = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(line);
+}
+
+const rows = [];
+for (const mode of o.modes) {
+  const torch = runJson(o.python, [join(root, 'bench/cpu/torch_bench.py'), '--archai-dir', base, '--model', o.model, '--mode', mode,
+    '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
+  const ts = runJson(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'bench/cpu/archai_ts_bench.ts'),
+    o.model, mode, String(o.batch), String(o.warmup), String(o.steps), o.backend], { ARCHAI_TS_WASM_THREADS: String(o.threads) });
+  rows.push({ mode, torch, ts });
+}
+
+const cpu = cpus()[0]?.model ?? '?';
+console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torch.torch}) vs archai-ts (${rows[0].ts.backend}, tfjs ${rows[0].ts.tfjs}); ${o.model}, batch ${o.batch}, ${o.threads} threads, warm-up ${o.warmup}, ${o.steps} timed steps (median)`);
+console.log(`machine: ${cpus().length} x ${cpu}; node ${process.version}; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log('');
+console.log('| mode | PyTorch img/s | archai-ts img/s | archai-ts / PyTorch |');
+console.log('| --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(`| ${r.mode} | ${r.torch.images_per_s} | ${r.ts.images_per_s} | ${(r.ts.images_per_s / r.torch.images_per_s).toFixed(3)} |`);
+}
+if (args.json != null) console.log(JSON.stringify(rows));

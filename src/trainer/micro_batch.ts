@@ -1,0 +1,62 @@
+/**
+ * Splitting a training batch into micro-batches, for batches whose activations do not fit the
+ * backend's memory (wasm: one 4 GiB heap; ShakeResNet-26 2x32d needs about 70 MiB an image in a
+ * training step, so batch 64 aborts).
+ *
+ * Semantics of a split step (see trainStep): the batch of N is cut into k = ceil(N / m) contiguous
+ * micro-batches whose sizes differ by at most one; each runs forward and backward on its own and
+ * their gradients are summed with weight n_i / N, so the loss and the gradient are the full batch's
+ * mean exactly for every layer without batch statistics. BatchNorm normalises each micro-batch with
+ * its own statistics ("ghost batch norm", as in data-parallel training without synchronised BN) and
+ * moves its running statistics once per micro-batch (k momentum updates a step). With k = 1 nothing
+ * changes.
+ */
+import { tf } from '../tf.js';
+import type { Model } from '../models/model.js';
+
+/** Working memory for activations on wasm that 'auto' plans with (of the 4 GiB heap). */
+export const WASM_ACTIVATION_BUDGET_BYTES = 2.75 * 2 ** 30;
+
+/**
+ * Training-step bytes per image per element of the blocks' outputs, measured on wasm for
+ * ShakeResNet-26 2x32d (peak tf.profile bytes: 71 MiB an image over 245,760 block-output elements,
+ * 303 bytes), rounded up.
+ */
+const BYTES_PER_BLOCK_OUTPUT_ELEMENT = 340;
+
+/** Sizes of the k near-equal contiguous micro-batches of a batch of n with at most m each. */
+export function microBatchSizes(n: number, m: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`batch size must be a positive integer, got ${n}`);
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`micro-batch size must be a positive integer, got ${m}`);
+  const k = Math.ceil(n / m);
+  const base = Math.floor(n / k);
+  const extra = n - base * k;
+  return Array.from({ length: k }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/** Estimated peak bytes of one training image of `model` at this input size (activations kept for backward). */
+export function trainingBytesPerImage(model: Model, inputShape: [number, number, number]): number {
+  let elements = 0;
+  try {
+    for (const s of model.stages(inputShape)) {
+      const [h, w, c] = s.outputShape;
+      elements += s.blocks * h * w * c;
+    }
+  } catch {
+    elements = 0;
+  }
+  if (!(elements > 0)) elements = inputShape[0] * inputShape[1] * 256; // unknown model: a generous guess
+  return elements * BYTES_PER_BLOCK_OUTPUT_ELEMENT;
+}
+
+/**
+ * The micro-batch size 'auto' chooses: the whole batch except on wasm, where it is the largest
+ * size whose estimated activations fit WASM_ACTIVATION_BUDGET_BYTES. Other backends manage their own
+ * memory (and a GPU runs faster with the whole batch), so they get the batch.
+ */
+export function autoMicroBatch(model: Model, batchShape: readonly number[], backendName: string = tf.getBackend()): number {
+  const n = batchShape[0]!;
+  if (backendName !== 'wasm') return n;
+  const perImage = trainingBytesPerImage(model, [batchShape[1]!, batchShape[2]!, batchShape[3]!]);
+  return Math.max(1, Math.min(n, Math.floor(WASM_ACTIVATION_BUDGET_BYTES / perImage)));
+}
