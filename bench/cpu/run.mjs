@@ -3,7 +3,7 @@
 // warm-up/timed steps and cores, one after the other in one run; prints a table with the ratios.
 //
 //   node bench/cpu/run.mjs [--model shake_resnet26_2x32d] [--batch 32] [--modes train,eval]
-//                          [--warmup 2] [--steps 5] [--threads 2] [--backend wasm]
+//                          [--warmup 2] [--steps 5] [--threads 2] [--ts-threads N] [--backend wasm] [--timeout-s 900]
 //                          [--archai-git /work/.mirror/microsoft+archai/repo] [--python /usr/bin/python3]
 //
 // archai's files are read out of the git mirror into the git-ignored .archai/ at run time (never
@@ -25,6 +25,9 @@ const o = {
   warmup: Number(args.warmup ?? 2),
   steps: Number(args.steps ?? 5),
   threads: Number(args.threads ?? cpus().length),
+  // wasm threads for archai-ts (ARCHAI_TS_WASM_THREADS); default: the same as PyTorch's.
+  tsThreads: Number(args['ts-threads'] ?? args.threads ?? cpus().length),
+  timeoutS: Number(args['timeout-s'] ?? 900),
   backend: args.backend ?? 'wasm',
   archaiGit: args['archai-git'] ?? process.env.ARCHAI_GIT ?? '/work/.mirror/microsoft+archai/repo',
   python: args.python ?? process.env.TORCH_PYTHON ?? '/usr/bin/python3',
@@ -44,9 +47,12 @@ for (const part of PKG.split('/')) {
 for (const f of ['shakeshake.py', 'shake_resnet.py', 'shake_resnext.py']) writeFileSync(join(base, PKG, f), git('show', `${commit}:${PKG}/${f}`));
 
 function runJson(cmd, argv, env = {}) {
-  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26, timeout: o.timeoutS * 1000, killSignal: 'SIGKILL' });
+  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) {
+    console.error(`${cmd} ${argv.join(' ')} failed (status ${r.status}, signal ${r.signal}):\n${(r.stderr ?? '').slice(-2000)}`);
+    return { images_per_s: NaN, failed: true };
+  }
   return JSON.parse(line);
 }
 
@@ -55,12 +61,12 @@ for (const mode of o.modes) {
   const torch = runJson(o.python, [join(root, 'bench/cpu/torch_bench.py'), '--archai-dir', base, '--model', o.model, '--mode', mode,
     '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
   const ts = runJson(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'bench/cpu/archai_ts_bench.ts'),
-    o.model, mode, String(o.batch), String(o.warmup), String(o.steps), o.backend], { ARCHAI_TS_WASM_THREADS: String(o.threads) });
+    o.model, mode, String(o.batch), String(o.warmup), String(o.steps), o.backend], { ARCHAI_TS_WASM_THREADS: String(o.tsThreads) });
   rows.push({ mode, torch, ts });
 }
 
 const cpu = cpus()[0]?.model ?? '?';
-console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torch.torch}) vs archai-ts (${rows[0].ts.backend}, tfjs ${rows[0].ts.tfjs}); ${o.model}, batch ${o.batch}, ${o.threads} threads, warm-up ${o.warmup}, ${o.steps} timed steps (median)`);
+console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torch.torch}, ${o.threads} threads) vs archai-ts (${o.backend}, ${o.tsThreads} wasm thread(s)); ${o.model}, batch ${o.batch}, warm-up ${o.warmup}, ${o.steps} timed steps (median)`);
 console.log(`machine: ${cpus().length} x ${cpu}; node ${process.version}; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 console.log('');
 console.log('| mode | PyTorch img/s | archai-ts img/s | archai-ts / PyTorch |');

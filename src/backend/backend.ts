@@ -19,6 +19,7 @@ import {
   type AdapterDescription,
 } from './webgpu.js';
 import { firstLine, resolvable } from './packages.js';
+import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm_threads.js';
 
 export interface BackendInfo {
   /** The backend this package resolved to (never 'auto'). */
@@ -263,4 +264,7 @@ async function loadWasm(): Promise<void> {
     // tfjs refuses new paths once an initialisation has aborted in this process.
     throw new BackendError(`backend 'wasm': ${firstLine(err)}; restart the process`, { cause: err });
   }
+  // ARCHAI_TS_WASM_THREADS=N|auto: XNNPACK threads (off by default: see wasm_threads.ts). Unset,
+  // an earlier enableWasmThreads() call of the user's stands.
+  if (process.env[WASM_THREADS_ENV]) await enableWasmThreads(wasmThreadsFromEnv());
 }

@@ -24,12 +24,17 @@ import { join } from 'node:path';
 
 import { tf } from '../tf.js';
 
-/** Env var: the number of wasm threads (1 = the single-threaded SIMD binary). Default: all cores. */
+/**
+ * Env var: the number of wasm threads (1 = the single-threaded SIMD binary). Default 1: opt in,
+ * because training steps were seen to stall (every thread asleep) in 2 of about 6 runs under a
+ * parent's spawnSync; see bench/cpu/RESULTS.md.
+ */
 export const WASM_THREADS_ENV = 'ARCHAI_TS_WASM_THREADS';
 
-/** The thread count from ARCHAI_TS_WASM_THREADS, else the number of logical cores. */
+/** The thread count from ARCHAI_TS_WASM_THREADS ('auto': the number of logical cores), else 1. */
 export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[WASM_THREADS_ENV];
+  if (raw === 'auto') return Math.max(1, cpus().length);
   if (raw != null && raw !== '') {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) {
@@ -37,7 +42,7 @@ export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number
     }
     return n;
   }
-  return Math.max(1, cpus().length);
+  return 1;
 }
 
 // The bundle's ES5 helpers that the factory's source refers to (tslib's, as the bundle defines them),

@@ -151,6 +151,11 @@ export const trainerSchema = z
     schedule: scheduleSchema.prefault({}),
     label_smoothing: z.number().min(0).lt(1).default(0).describe('Label smoothing of the cross-entropy loss; 0 = off.'),
     grad_clip: z.number().min(0).default(0).describe('Clip gradients to this global L2 norm; 0 = off.'),
+    micro_batch: count(0)
+      .default(0)
+      .describe(
+        'Images per forward/backward pass; a larger batch is split and its gradients averaged (BatchNorm then uses each micro-batch\'s own statistics). 0 = auto: the whole batch, except on wasm where what its 4 GiB heap holds.',
+      ),
     checkpoint_every: count(1).default(1).describe('Epochs between checkpoints.'),
     keep_checkpoints: count(0).default(3).describe('Periodic checkpoints kept besides the last and the best (the newest ones).'),
     eval_every: count(1).default(1).describe('Epochs between test-set evaluations (the last epoch is always evaluated).'),

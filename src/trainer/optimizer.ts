@@ -43,7 +43,11 @@ export class Optimizer {
     const o = this.options;
     if (o.nesterov && (o.type !== 'sgd' || o.momentum <= 0)) throw new RangeError('nesterov needs SGD with momentum > 0');
     for (const [name, p] of params) {
-      for (const slot of this.slotNames()) this.slots.set(`${name}.${slot}`, tf.variable(tf.zerosLike(p), false));
+      for (const slot of this.slotNames()) {
+        const zeros = tf.zerosLike(p);
+        this.slots.set(`${name}.${slot}`, tf.variable(zeros, false));
+        zeros.dispose();
+      }
     }
   }
 

@@ -254,7 +254,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
         lr = learningRate(state.step, scheduleCtx);
         const x = tf.tensor4d(b.x, [b.n, trainLoader.dataset.height, trainLoader.dataset.width, trainLoader.dataset.channels]);
         const y = tf.tensor1d(b.y, 'int32');
-        const result = trainStep(model, optimizer, x, y, { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip });
+        const result = trainStep(model, optimizer, x, y, { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip, microBatch: t.micro_batch });
         tf.dispose([x, y]);
         pending.push({ step: state.step, batch: b.index, n: b.n, result });
         state.step += 1;

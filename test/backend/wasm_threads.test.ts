@@ -43,7 +43,8 @@ function maxRel(a: Float32Array, b: Float32Array): number {
 describe('wasm threads', () => {
   it('reads the thread count from the environment', () => {
     expect(wasmThreadsFromEnv({ [WASM_THREADS_ENV]: '3' })).toBe(3);
-    expect(wasmThreadsFromEnv({})).toBeGreaterThanOrEqual(1);
+    expect(wasmThreadsFromEnv({})).toBe(1);
+    expect(wasmThreadsFromEnv({ [WASM_THREADS_ENV]: 'auto' })).toBeGreaterThanOrEqual(1);
     expect(() => wasmThreadsFromEnv({ [WASM_THREADS_ENV]: 'x' })).toThrow(RangeError);
   });
 
