@@ -7,7 +7,7 @@ import { readCheckpoint } from './checkpoint.js';
 import { evaluateModel, type EvalMetrics } from './evaluate_model.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import { buildModel, latestCheckpoint, makeLoaders } from './trainer.js';
+import { buildModel, datasetSpec, latestCheckpoint, makeLoaders } from './trainer.js';
 
 export interface EvaluateOptions {
   /** A run folder (its last checkpoint and its own config) or a checkpoint file. */
@@ -56,10 +56,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     loader = (await makeLoaders(config, 'test')).test!;
   } else {
     const d = config.data;
-    const dataset = await loadDataset(
-      { dataset: d.dataset, root: d.root, limitTrain: d.limit_train || undefined, seed: config.seed, synthetic: { trainSize: d.synthetic.train_size, testSize: d.synthetic.test_size, numClasses: d.synthetic.num_classes } },
-      'train',
-    );
+    const dataset = await loadDataset(datasetSpec(config), 'train');
     loader = new DataLoader({ dataset, batchSize: d.eval_batch_size, shuffle: false, workers: d.workers, augment: { normalize: d.augment.normalize } });
   }
   try {

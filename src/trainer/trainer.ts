@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setBackend } from '../backend/index.js';
 import { dumpConfig, type ExperimentConfig } from '../config/index.js';
-import { DataLoader, loadDataset } from '../data/index.js';
+import { DataLoader, loadDataset, type DatasetSpec } from '../data/index.js';
 import { createModel } from '../registry/index.js';
 import type { Model } from '../models/model.js';
 import { Generator } from '../nn/random.js';
@@ -51,9 +51,10 @@ export class ResumeError extends Error {
 }
 
 /** The data side of a run: what train and eval share, so eval reproduces a run's test metrics. */
-export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'test' | 'both' = 'both') {
+/** What the data layer needs of a config: the one place config keys map onto the dataset readers. */
+export function datasetSpec(config: ExperimentConfig): DatasetSpec {
   const d = config.data;
-  const spec = {
+  return {
     dataset: d.dataset,
     root: d.root,
     download: d.download,
@@ -64,6 +65,11 @@ export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'te
     seed: config.seed,
     synthetic: { trainSize: d.synthetic.train_size, testSize: d.synthetic.test_size, numClasses: d.synthetic.num_classes },
   };
+}
+
+export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'test' | 'both' = 'both') {
+  const d = config.data;
+  const spec = datasetSpec(config);
   const train =
     split === 'test'
       ? null
