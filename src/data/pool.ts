@@ -1,19 +1,13 @@
 /**
  * A small pool of worker threads that prepare batch pixels off the main thread, where tfjs runs.
- *
- * The entry point is the sibling worker module. From compiled JS (dist/) that is worker.js, which
- * Node loads as is. From TypeScript sources (vitest, tsx) it is worker.ts, which plain Node cannot
- * load, and Node 20 does not apply `--import tsx` given in a Worker's execArgv; so the worker is
- * started from a two-line eval bootstrap that registers tsx's ESM hooks inside the thread and then
- * imports worker.ts. tsx is a dev dependency, present wherever the sources are run.
+ * The entry point is the sibling worker module (see startWorker for how it runs from sources).
  *
  * Workers are unref'd while idle: a loader that is never closed does not keep the process alive,
  * yet a batch being awaited does.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
+import { startWorker } from '../worker_thread.js';
 import { DataError } from './errors.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker_protocol.js';
 
@@ -28,22 +22,6 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-function workerStart(): { filename: string | URL; options: WorkerOptions } {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return { filename: new URL('./worker.js', self), options: {} };
-  let tsx: string;
-  try {
-    const pkg = createRequire(self).resolve('tsx/package.json');
-    tsx = pathToFileURL(pkg.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
-  } catch {
-    throw new DataError('data loader workers need tsx when run from TypeScript sources (npm i -D tsx), or set data.workers: 0');
-  }
-  const entry = new URL('./worker.ts', self).href;
-  const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  // execArgv [] so that a parent's own loader flags (e.g. tsx's) are not half-applied in the thread.
-  return { filename: code, options: { eval: true, execArgv: [] } };
-}
-
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -52,9 +30,13 @@ export class WorkerPool {
   private closing = false;
 
   constructor(init: WorkerInit, size: number) {
-    const { filename, options } = workerStart();
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(filename, { ...options, workerData: init, name: `archai-data-${i}` });
+      let worker: Worker;
+      try {
+        worker = startWorker(import.meta.url, 'worker', { workerData: init, name: `archai-data-${i}` }, 'data loader workers need tsx when run from TypeScript sources (npm i -D tsx), or set data.workers: 0');
+      } catch (err) {
+        throw new DataError((err as Error).message);
+      }
       const slot: Slot = { worker, inFlight: 0 };
       worker.unref();
       worker.on('message', (reply: WorkerReply) => this.onReply(reply));

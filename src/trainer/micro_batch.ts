@@ -1,18 +1,23 @@
 /**
  * Splitting a training batch into micro-batches, for batches whose activations do not fit the
  * backend's memory (wasm: one 4 GiB heap; ShakeResNet-26 2x32d needs about 70 MiB an image in a
- * training step, so batch 64 aborts).
+ * training step, so batch 64 aborts) and for data-parallel replicas (replicas.ts), which run the
+ * micro-batches of one step on several threads.
  *
- * Semantics of a split step (see trainStep): the batch of N is cut into k = ceil(N / m) contiguous
- * micro-batches whose sizes differ by at most one; each runs forward and backward on its own and
- * their gradients are summed with weight n_i / N, so the loss and the gradient are the full batch's
- * mean exactly for every layer without batch statistics. BatchNorm normalises each micro-batch with
- * its own statistics ("ghost batch norm", as in data-parallel training without synchronised BN) and
- * moves its running statistics once per micro-batch (k momentum updates a step). With k = 1 nothing
- * changes.
+ * Semantics of a split step (see trainStep): the batch of N is cut into k contiguous micro-batches
+ * whose sizes differ by at most one; each runs forward and backward on its own and their gradients
+ * are summed with weight n_i / N, so the loss and the gradient are the full batch's mean exactly for
+ * every layer without batch statistics. BatchNorm normalises each micro-batch with its own statistics
+ * ("ghost batch norm", as PyTorch's DistributedDataParallel without SyncBatchNorm does), and the
+ * running statistics move once per step, towards the n_i / N-weighted mean of the micro-batches'
+ * statistics (exactly the batch's mean for running_mean; running_var misses the spread between the
+ * micro-batches' means). Each micro-batch draws its shake coefficients from its own generator, forked
+ * in order from the step's, so the step is the same whichever thread runs which micro-batch. With
+ * k = 1 nothing of this applies: the step is the plain full-batch step.
  */
 import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
+import type { Generator } from '../nn/random.js';
 
 /** Working memory for activations on wasm that 'auto' plans with (of the 4 GiB heap). */
 export const WASM_ACTIVATION_BUDGET_BYTES = 2.75 * 2 ** 30;
@@ -59,4 +64,29 @@ export function autoMicroBatch(model: Model, batchShape: readonly number[], back
   if (backendName !== 'wasm') return n;
   const perImage = trainingBytesPerImage(model, [batchShape[1]!, batchShape[2]!, batchShape[3]!]);
   return Math.max(1, Math.min(n, Math.floor(WASM_ACTIVATION_BUDGET_BYTES / perImage)));
+}
+
+/** One micro-batch of a step: rows [start, start + size) of the batch and its shake generator. */
+export interface MicroBatch {
+  start: number;
+  size: number;
+  rng: Generator;
+}
+
+/**
+ * The micro-batches of one step: at most `microBatch` images each (0/undefined: autoMicroBatch) and
+ * at least `minParts` of them (one per replica). A single micro-batch keeps the step's generator; a
+ * split step forks one per micro-batch, in order.
+ */
+export function planMicroBatches(model: Model, batchShape: readonly number[], microBatch: number | undefined, rng: Generator, minParts = 1): MicroBatch[] {
+  const n = batchShape[0]!;
+  const micro = microBatch && microBatch > 0 ? microBatch : autoMicroBatch(model, batchShape);
+  const sizes = microBatchSizes(n, Math.min(micro, n, Math.ceil(n / Math.max(1, minParts))));
+  if (sizes.length === 1) return [{ start: 0, size: n, rng }];
+  let start = 0;
+  return sizes.map((size) => {
+    const part = { start, size, rng: rng.fork() };
+    start += size;
+    return part;
+  });
 }

@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
 import type { Generator } from '../nn/random.js';
 import type { Optimizer } from './optimizer.js';
-import { autoMicroBatch, microBatchSizes } from './micro_batch.js';
+import { planMicroBatches, type MicroBatch } from './micro_batch.js';
 
 export interface StepOptions {
   lr: number;
@@ -14,8 +14,8 @@ export interface StepOptions {
   /**
    * At most this many images per forward/backward pass: a larger batch is split into near-equal
    * micro-batches whose gradients are averaged before the one update (see micro_batch.ts for the
-   * BatchNorm semantics: per-micro-batch statistics, running statistics moved once per micro-batch).
-   * 0 or undefined: auto (the whole batch, except on wasm where what the heap holds).
+   * BatchNorm semantics). 0 or undefined: auto (the whole batch, except on wasm where what the heap
+   * holds).
    */
   microBatch?: number;
 }
@@ -38,36 +38,155 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoo
 
 /** Forward, backward, clip and update: one SGD step, tidy-clean. */
 export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions): StepResult {
-  const named = model.namedParameters();
-  const names = [...named.keys()];
-  const vars = [...named.values()];
-  const n = x.shape[0];
-  const micro = options.microBatch && options.microBatch > 0 ? options.microBatch : autoMicroBatch(model, x.shape);
-  const sizes = microBatchSizes(n, Math.min(micro, n));
-  let loss: tf.Scalar;
-  let correct: tf.Scalar;
-  let grads: tf.NamedTensorMap;
-  if (sizes.length === 1) {
-    ({ loss, correct, grads } = lossAndGrads(model, x, y, vars, options));
-  } else {
-    ({ loss, correct, grads } = accumulate(model, x, y, vars, options, sizes));
+  const parts = planMicroBatches(model, x.shape, options.microBatch, options.rng);
+  const state = parts.length > 1 ? BufferState.save(model) : null;
+  let sums: PartialSums;
+  try {
+    sums = runMicroBatches(model, x, y, parts, x.shape[0], options, state);
+  } catch (e) {
+    state?.dispose();
+    throw e;
   }
   try {
-    const byName = new Map(names.map((k, i) => [k, grads[vars[i]!.name]!]));
-    tf.tidy(() => {
-      const clip = options.gradClip ?? 0;
-      if (clip > 0) {
-        // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
-        const norm = tf.sqrt(tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g)))));
-        const scale = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
-        for (const [k, g] of byName) byName.set(k, tf.mul(g, scale));
-      }
-      optimizer.apply(byName, options.lr);
-    });
+    state?.finish(sums.buffers);
+    applyUpdate(model, optimizer, sums.grads, options);
   } finally {
-    tf.dispose(grads);
+    tf.dispose([...sums.grads, ...sums.buffers]);
   }
-  return { loss, correct };
+  return { loss: sums.loss, correct: sums.correct };
+}
+
+/**
+ * Sums over some micro-batches of one batch of N, each weighted n_i / N: gradients (in the order of
+ * model.parameters()), loss, and, when the step is split, the running-statistic buffers each
+ * micro-batch left (in the order of BufferState.floatNames; empty when the step is not split).
+ * Correct predictions are a plain sum.
+ */
+export interface PartialSums {
+  grads: tf.Tensor[];
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  buffers: tf.Tensor[];
+}
+
+/**
+ * The running statistics at the start of a split step. Every micro-batch starts from them and
+ * leaves its own; the step ends with their weighted mean: one momentum update with the mean of the
+ * micro-batches' statistics, whichever thread ran which micro-batch.
+ */
+export class BufferState {
+  private constructor(
+    private readonly floats: Array<[string, tf.Variable, tf.Tensor]>,
+    private readonly others: Array<[tf.Variable, tf.Tensor]>,
+  ) {}
+
+  static save(model: Model): BufferState {
+    const floats: Array<[string, tf.Variable, tf.Tensor]> = [];
+    const others: Array<[tf.Variable, tf.Tensor]> = [];
+    for (const [k, v] of model.namedBuffers()) {
+      if (v.dtype === 'float32') floats.push([k, v, tf.clone(v)]);
+      else others.push([v, tf.clone(v)]);
+    }
+    return new BufferState(floats, others);
+  }
+
+  /** Names of the float buffers whose micro-batch values are averaged, in order. */
+  get floatNames(): string[] {
+    return this.floats.map(([k]) => k);
+  }
+
+  /** Float buffers' values now, in floatNames order (the tensors are the variables themselves). */
+  current(): tf.Variable[] {
+    return this.floats.map(([, v]) => v);
+  }
+
+  /** Puts every buffer back to its value at the start of the step. */
+  restore(): void {
+    for (const [, v, start] of this.floats) v.assign(start);
+    for (const [v, start] of this.others) v.assign(start);
+  }
+
+  /** Assigns the averaged float buffers (integer counters keep what one micro-batch left) and frees the saved values. */
+  finish(averaged: tf.Tensor[]): void {
+    this.floats.forEach(([, v], i) => v.assign(averaged[i]!));
+    this.dispose();
+  }
+
+  dispose(): void {
+    tf.dispose([...this.floats.map(([, , t]) => t), ...this.others.map(([, t]) => t)]);
+  }
+}
+
+/**
+ * Forward and backward over `parts` (rows of x from their start), accumulated with weight
+ * n_i / batchSize. With `state`, each part starts from the saved running statistics. Only one
+ * part's activations are alive at a time.
+ */
+export function runMicroBatches(
+  model: Model,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  parts: readonly MicroBatch[],
+  batchSize: number,
+  options: Pick<StepOptions, 'labelSmoothing'>,
+  state: BufferState | null,
+): PartialSums {
+  const vars = model.parameters();
+  let acc: PartialSums | null = null;
+  try {
+    for (const part of parts) {
+      const whole = parts.length === 1 && part.size === x.shape[0];
+      const xi = whole ? x : tf.slice(x, [part.start, 0, 0, 0], [part.size, -1, -1, -1]);
+      const yi = whole ? y : tf.slice(y, [part.start], [part.size]);
+      state?.restore();
+      let r: ReturnType<typeof lossAndGrads>;
+      try {
+        r = lossAndGrads(model, xi, yi, vars, part.rng, options.labelSmoothing ?? 0);
+      } finally {
+        if (!whole) tf.dispose([xi, yi]);
+      }
+      const w = part.size / batchSize;
+      const prev: PartialSums | null = acc;
+      const next: PartialSums = tf.tidy(() => {
+        const add = (a: tf.Tensor | undefined, b: tf.Tensor) => (a ? tf.add(a, b) : b);
+        const scale = (t: tf.Tensor) => (w === 1 ? tf.clone(t) : tf.mul(t, w));
+        return {
+          grads: vars.map((v, i) => add(prev?.grads[i], scale(r.grads[v.name]!))),
+          loss: add(prev?.loss, scale(r.loss)) as tf.Scalar,
+          correct: add(prev?.correct, tf.clone(r.correct)) as tf.Scalar,
+          buffers: state ? state.current().map((b, i) => add(prev?.buffers[i], scale(b))) : [],
+        };
+      });
+      tf.dispose([...Object.values(r.grads), r.loss, r.correct]);
+      if (prev) disposeSums(prev);
+      acc = next;
+    }
+  } catch (e) {
+    if (acc) disposeSums(acc);
+    throw e;
+  }
+  if (!acc) throw new RangeError('runMicroBatches needs at least one micro-batch');
+  return acc;
+}
+
+export function disposeSums(s: PartialSums): void {
+  tf.dispose([...s.grads, s.loss, s.correct, ...s.buffers]);
+}
+
+/** Clip (PyTorch's clip_grad_norm_) and take the optimizer step, with grads in model.parameters() order. */
+export function applyUpdate(model: Model, optimizer: Optimizer, grads: readonly tf.Tensor[], options: Pick<StepOptions, 'lr' | 'gradClip'>): void {
+  const names = [...model.namedParameters().keys()];
+  tf.tidy(() => {
+    const byName = new Map(names.map((k, i) => [k, grads[i]!]));
+    const clip = options.gradClip ?? 0;
+    if (clip > 0) {
+      // Scale by max_norm / (norm + 1e-6) when that is below 1.
+      const norm = tf.sqrt(tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g)))));
+      const scale = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
+      for (const [k, g] of byName) byName.set(k, tf.mul(g, scale));
+    }
+    optimizer.apply(byName, options.lr);
+  });
 }
 
 /** One forward/backward pass: mean loss, correct count and the gradients keyed by variable name. */
@@ -76,75 +195,14 @@ function lossAndGrads(
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   vars: tf.Variable[],
-  options: StepOptions,
+  rng: Generator,
+  labelSmoothing: number,
 ): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = model.forward(x, { training: true, rng: options.rng });
+    const logits = model.forward(x, { training: true, rng });
     correct = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
-    return crossEntropy(logits, y, options.labelSmoothing ?? 0);
+    return crossEntropy(logits, y, labelSmoothing);
   }, vars);
   return { loss: value, correct: correct!, grads };
-}
-
-interface Accumulated {
-  grads: tf.NamedTensorMap | null;
-  loss: tf.Scalar | null;
-  correct: tf.Scalar | null;
-}
-
-/**
- * Micro-batches in order, gradients and loss summed with weight n_i / N: the full batch's mean for
- * every layer without batch statistics. Only one micro-batch's activations are alive at a time.
- */
-function accumulate(
-  model: Model,
-  x: tf.Tensor4D,
-  y: tf.Tensor1D,
-  vars: tf.Variable[],
-  options: StepOptions,
-  sizes: number[],
-): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
-  const n = x.shape[0];
-  let grads: tf.NamedTensorMap | null = null;
-  let loss: tf.Scalar | null = null;
-  let correct: tf.Scalar | null = null;
-  let start = 0;
-  try {
-    for (const m of sizes) {
-      const xi = tf.slice(x, [start, 0, 0, 0], [m, -1, -1, -1]);
-      const yi = tf.slice(y, [start], [m]);
-      start += m;
-      let r: ReturnType<typeof lossAndGrads>;
-      try {
-        r = lossAndGrads(model, xi, yi, vars, options);
-      } finally {
-        tf.dispose([xi, yi]);
-      }
-      const w = m / n;
-      const prev: Accumulated = { grads, loss, correct };
-      const next: { grads: tf.NamedTensorMap; loss: tf.Scalar; correct: tf.Scalar } = tf.tidy(() => {
-        const g: tf.NamedTensorMap = {};
-        for (const [k, gi] of Object.entries(r.grads)) {
-          const scaled = tf.mul(gi, w);
-          g[k] = prev.grads ? tf.add(prev.grads[k]!, scaled) : scaled;
-        }
-        const l = tf.mul(r.loss, w) as tf.Scalar;
-        return {
-          grads: g,
-          loss: (prev.loss ? tf.add(prev.loss, l) : l) as tf.Scalar,
-          correct: (prev.correct ? tf.add(prev.correct, r.correct) : tf.clone(r.correct)) as tf.Scalar,
-        };
-      });
-      tf.dispose([r.grads, r.loss, r.correct]);
-      if (prev.grads) tf.dispose(prev.grads);
-      tf.dispose([prev.loss, prev.correct].filter((t): t is tf.Scalar => t != null));
-      ({ grads, loss, correct } = next);
-    }
-  } catch (e) {
-    if (grads) tf.dispose(grads);
-    tf.dispose([loss, correct].filter((t): t is tf.Scalar => t != null));
-    throw e;
-  }
-  return { loss: loss!, correct: correct!, grads: grads! };
 }

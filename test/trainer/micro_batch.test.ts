@@ -100,22 +100,33 @@ describe('trainStep with micro-batches', () => {
     }
   });
 
-  it('with BatchNorm: each micro-batch uses its own statistics and moves the running ones once', async () => {
+  it('with BatchNorm: ghost statistics per micro-batch, one running-statistics update with their mean', async () => {
     const x = randn([8, 16, 16, 3], 2) as tf.Tensor4D;
     const y = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32');
-    const model = createModel('shake_resnet8_2x4d', { numClasses: 4, seed: 1 });
-    // Reference: ghost batch norm by hand, the two halves' mean loss in training mode.
-    const halves = [0, 4].map((s) => {
-      const ref = createModel('shake_resnet8_2x4d', { numClasses: 4, seed: 1 });
-      const l = tf.tidy(() => {
+    const build = () => createModel('shake_resnet8_2x4d', { numClasses: 4, seed: 1 });
+    const model = build();
+    // Reference by hand: each half in training mode on its own fresh copy, with the generators a
+    // split step forks in order from the step's.
+    const rng = new Generator(9);
+    const forks = [rng.fork(), rng.fork()];
+    const halves = [0, 4].map((s, i) => {
+      const ref = build();
+      const mods = ref.namedModules();
+      const out = tf.tidy(() => {
         const xi = tf.slice(x, [s, 0, 0, 0], [4, -1, -1, -1]);
-        const logits = ref.forward(xi, { training: true, rng: new Generator(9) });
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.slice(y, [s], [4]), 4), logits).dataSync()[0]!;
+        const logits = ref.forward(xi, { training: true, rng: forks[i]! });
+        const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.slice(y, [s], [4]), 4), logits);
+        // The first branch BatchNorm's input: no shake draw before it.
+        const z = mods.get('layer1.0.branch1.1')!.forward(tf.relu(mods.get('c_in')!.forward(xi)));
+        const { mean, variance } = tf.moments(z, [0, 1, 2]);
+        const count = z.size / mean.size;
+        return [loss, mean, tf.mul(variance, count / (count - 1))];
       });
       ref.dispose();
-      return l;
+      return out;
     });
-    const bn = [...model.namedBuffers()].find(([k]) => k.endsWith('num_batches_tracked'))![1];
+    const bnPath = 'layer1.0.branch1.2';
+    const buffers = model.namedBuffers();
     const opt = new Optimizer(model.namedParameters(), sgd);
     const before = tf.memory().numTensors;
     const r = trainStep(model, opt, x, y, { lr: 0.1, rng: new Generator(9), microBatch: 4 });
@@ -123,10 +134,15 @@ describe('trainStep with micro-batches', () => {
     tf.dispose([r.loss, r.correct]);
     expect(tf.memory().numTensors).toBe(before);
     opt.dispose();
-    expect((await bn.data())[0]).toBe(2);
-    // The shake draws differ between the two orders, so compare loosely: same scale, not the batch's.
-    expect(Number.isFinite(loss)).toBe(true);
-    expect(Math.abs(loss - (halves[0]! + halves[1]!) / 2)).toBeLessThan(0.5);
+    const [[l0, m0, v0], [l1, m1, v1]] = halves as [tf.Tensor[], tf.Tensor[]];
+    expect(loss).toBeCloseTo(((await l0!.data())[0]! + (await l1!.data())[0]!) / 2, 5);
+    const expectMean = tf.mul(tf.add(m0!, m1!), 0.1 * 0.5);
+    const expectVar = tf.add(0.9, tf.mul(tf.add(v0!, v1!), 0.1 * 0.5));
+    expect(await maxRelDiff(buffers.get(`${bnPath}.running_mean`)!, expectMean)).toBeLessThan(1e-5);
+    expect(await maxRelDiff(buffers.get(`${bnPath}.running_var`)!, expectVar)).toBeLessThan(1e-5);
+    // Once a step, as one batch would count it.
+    expect((await buffers.get(`${bnPath}.num_batches_tracked`)!.data())[0]).toBe(1);
+    tf.dispose([...halves.flat(), expectMean, expectVar]);
     model.dispose();
     tf.dispose([x, y]);
   });
