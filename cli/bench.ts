@@ -16,6 +16,7 @@ interface BenchFlags {
   seed: string;
   json?: boolean;
   profile?: boolean;
+  replicas?: string;
 }
 
 function int(flag: string, value: string, min: number): number {
@@ -39,6 +40,7 @@ export function registerBench(program: Command): void {
     .option('--image-size <n>', 'square image side', String(BENCH_DEFAULTS.imageSize))
     .option('--num-classes <n>', 'classes', String(BENCH_DEFAULTS.numClasses))
     .option('--seed <n>', 'seed of weights, input and shake draws', String(BENCH_DEFAULTS.seed))
+    .option('--replicas <n>', "data-parallel replicas on wasm/cpu: N or 'auto' (one per core); default 1 for train, auto for eval")
     .option('--profile', 'also profile one step by kernel (tf.profile) and list the top kernels')
     .option('--json', 'print one JSON line')
     .action(async (flags: BenchFlags) => {
@@ -61,6 +63,7 @@ export function registerBench(program: Command): void {
         numClasses: int('--num-classes', flags.numClasses, 2),
         seed: int('--seed', flags.seed, 0),
         profile: Boolean(flags.profile),
+        ...(flags.replicas != null ? { replicas: flags.replicas === 'auto' ? ('auto' as const) : int('--replicas', flags.replicas, 1) } : {}),
       };
       try {
         const result = await runBench({

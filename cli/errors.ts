@@ -5,6 +5,7 @@ import { SafetensorsError } from '../src/io/index.js';
 import { StateDictError } from '../src/nn/module.js';
 import { UnknownModelError } from '../src/registry/index.js';
 import { CheckpointError } from '../src/trainer/checkpoint.js';
+import { ReplicaCountError } from '../src/trainer/replicas.js';
 import { ResumeError } from '../src/trainer/trainer.js';
 
 /**
@@ -26,6 +27,7 @@ const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [
   DataError,
   CheckpointError,
   ResumeError,
+  ReplicaCountError,
 ];
 
 export function isInputError(e: unknown): boolean {

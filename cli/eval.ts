@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BACKENDS, loadConfig } from '../src/config/index.js';
 import type { BackendName } from '../src/backend/index.js';
 import { evaluate } from '../src/trainer/index.js';
-import { UsageError } from './errors.js';
+import { positiveInt, UsageError } from './errors.js';
 
 interface EvalFlags {
   checkpoint: string;
@@ -11,6 +11,7 @@ interface EvalFlags {
   split: string;
   json?: boolean;
   backend?: string;
+  replicas?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -22,6 +23,7 @@ export function registerEval(program: Command): void {
     .option('--data <root>', 'dataset folder (default: the config\'s data.root)')
     .option('--split <split>', 'test | train', 'test')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`)
+    .option('--replicas <n>', "threads sharing each batch on wasm/cpu: N or 'auto' (one per core; same results)", 'auto')
     .option('--json', 'print one JSON object')
     .action(async (flags: EvalFlags) => {
       if (flags.split !== 'test' && flags.split !== 'train') throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
@@ -35,6 +37,7 @@ export function registerEval(program: Command): void {
         dataRoot: flags.data,
         split: flags.split,
         backend: flags.backend as BackendName | undefined,
+        replicas: flags.replicas == null || flags.replicas === 'auto' ? 'auto' : positiveInt('--replicas', flags.replicas),
       });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, model: r.model, split: r.split, epoch: r.epoch, checkpoint: r.checkpoint })}\n`);

@@ -10,6 +10,7 @@ import { assertWebGPUHealthy, webgpuDeviceInfo } from '../backend/webgpu.js';
 import { createModel, defaultRegistry } from '../registry/index.js';
 import { Generator } from '../nn/random.js';
 import { trainStep } from '../trainer/step.js';
+import { Replicas, resolveReplicaCount, type ReplicaCount } from '../trainer/replicas.js';
 import { Optimizer } from '../trainer/optimizer.js';
 import { profileStep, type StepProfile } from './profile.js';
 
@@ -32,8 +33,13 @@ export interface BenchOptions {
   numClasses?: number;
   /** Seeds weights, input and shake draws. Default 0. */
   seed?: number;
-  /** Also profile one more step by kernel (tf.profile). */
+  /** Also profile one more step by kernel (tf.profile; the main thread's kernels only). */
   profile?: boolean;
+  /**
+   * Data-parallel replicas on the CPU backends (replicas.ts). Default: what training and evaluation
+   * use by default, 1 for train (trainer.replicas) and 'auto' (one per core) for eval.
+   */
+  replicas?: ReplicaCount;
   logger?: { info(obj: object, msg?: string): void };
 }
 
@@ -64,6 +70,8 @@ export interface BenchResult {
   steps: number;
   warmup: number;
   threads?: number;
+  /** Data-parallel replicas the step ran on (1: the main thread alone). */
+  replicas: number;
   node: string;
   tfjs: string;
   date: string;
@@ -105,7 +113,13 @@ export function validateBenchOptions(o: BenchOptions): Required<Omit<BenchOption
     numClasses: checkInt('number of classes', o.numClasses ?? BENCH_DEFAULTS.numClasses, 2),
     seed: checkInt('seed', o.seed ?? BENCH_DEFAULTS.seed, 0),
     profile: o.profile ?? false,
+    replicas: checkReplicas(o.replicas ?? (o.mode === 'train' ? 1 : 'auto')),
   };
+}
+
+function checkReplicas(v: unknown): ReplicaCount {
+  if (v === 'auto') return v;
+  return checkInt('replicas', v, 1);
 }
 
 export function median(xs: readonly number[]): number {
@@ -138,17 +152,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         })
       : undefined;
   const rng = gen.fork();
+  let replicas: Replicas | null = null;
 
   const step = async (): Promise<void> => {
     if (optimizer) {
-      const r = trainStep(model, optimizer, x, y, { lr: BENCH_SGD.lr, rng });
+      const stepOptions = { lr: BENCH_SGD.lr, rng };
+      const r = replicas ? await replicas.trainStep(model, optimizer, x, y, stepOptions) : trainStep(model, optimizer, x, y, stepOptions);
       try {
         await r.loss.data();
       } finally {
         tf.dispose([r.loss, r.correct]);
       }
     } else {
-      const logits = tf.tidy(() => model.forward(x, { training: false }));
+      const logits = replicas ? await replicas.predict(model, x) : tf.tidy(() => model.forward(x, { training: false }));
       try {
         await logits.data();
       } finally {
@@ -158,6 +174,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
 
   try {
+    const count = resolveReplicaCount(o.replicas, info.name);
+    if (count > 1) {
+      replicas = await Replicas.start({ model: o.model, modelOptions: { numClasses: o.numClasses, seed: o.seed }, count });
+    }
     let firstStepMs: number | null = null;
     for (let i = 0; i < o.warmup; i++) {
       const t0 = performance.now();
@@ -195,6 +215,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       steps: o.steps,
       warmup: o.warmup,
       ...(info.threads != null ? { threads: info.threads } : {}),
+      replicas: replicas?.count ?? 1,
       node: process.version,
       tfjs: tf.version.tfjs,
       date: new Date().toISOString(),
@@ -202,6 +223,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     };
     return result;
   } finally {
+    await replicas?.close();
     optimizer?.dispose();
     model.dispose();
     tf.dispose([x, y]);
@@ -214,7 +236,7 @@ export function formatBench(r: BenchResult, topKernels = 15): string {
     ? ` (${r.adapter.software ? 'software' : 'hardware'} adapter ${[r.adapter.vendor, r.adapter.device || r.adapter.description].filter(Boolean).join(' ')})`
     : '';
   const lines = [
-    `${r.model} ${r.mode}, batch ${r.batch}, ${r.image_size}x${r.image_size}, backend ${r.backend}${adapter}${r.filter_grad === 'im2col' ? ', im2col filter gradient' : ''}${r.threads != null ? `, ${r.threads} thread(s)` : ''}`,
+    `${r.model} ${r.mode}, batch ${r.batch}, ${r.image_size}x${r.image_size}, backend ${r.backend}${adapter}${r.filter_grad === 'im2col' ? ', im2col filter gradient' : ''}${r.threads != null ? `, ${r.threads} thread(s)` : ''}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''}`,
     `  ${r.images_per_s} images/s: median step ${r.step_ms_median} ms (min ${r.step_ms_min}, max ${r.step_ms_max}) over ${r.steps} steps after ${r.warmup} warm-up${r.first_step_ms != null ? ` (first ${r.first_step_ms} ms)` : ''}`,
     `  peak RSS ${r.peak_rss_mb} MiB${r.leaked_tensors ? `, ${r.leaked_tensors} tensors leaked per run!` : ''}; node ${r.node}, tfjs ${r.tfjs}`,
   ];

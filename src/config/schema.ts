@@ -156,6 +156,12 @@ export const trainerSchema = z
       .describe(
         'Images per forward/backward pass; a larger batch is split and its gradients averaged (BatchNorm then uses each micro-batch\'s own statistics). 0 = auto: the whole batch, except on wasm where what its 4 GiB heap holds.',
       ),
+    replicas: z
+      .union([count(1), z.literal('auto')])
+      .default(1)
+      .describe(
+        "Data-parallel training replicas on the wasm and cpu backends: each batch is shared among this many threads, each with its own backend (about Nx the images/s on N cores). BatchNorm then normalises each replica's share with its own statistics, as PyTorch's DistributedDataParallel without SyncBatchNorm; 1 = the exact full-batch step. 'auto' = one per core (1 on other backends). Evaluation always uses every core on wasm and cpu, which changes nothing in its results.",
+      ),
     checkpoint_every: count(1).default(1).describe('Epochs between checkpoints.'),
     keep_checkpoints: count(0).default(3).describe('Periodic checkpoints kept besides the last and the best (the newest ones).'),
     eval_every: count(1).default(1).describe('Epochs between test-set evaluations (the last epoch is always evaluated).'),

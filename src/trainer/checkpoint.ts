@@ -23,6 +23,8 @@ export interface TrainingState {
   best: { epoch: number; test_top1: number } | null;
   model: string;
   backend: string;
+  /** Data-parallel training replicas (absent in checkpoints from before they existed: 1). */
+  replicas?: number;
   /** The resolved config, as RUN/config.yaml holds it. */
   config: string;
 }

@@ -5,9 +5,10 @@ import { parseConfigText, type ExperimentConfig } from '../config/index.js';
 import { DataLoader, loadDataset } from '../data/index.js';
 import { readCheckpoint } from './checkpoint.js';
 import { evaluateModel, type EvalMetrics } from './evaluate_model.js';
+import { Replicas, resolveReplicaCount, type ReplicaCount } from './replicas.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import { buildModel, datasetSpec, latestCheckpoint, makeLoaders } from './trainer.js';
+import { buildModel, datasetSpec, latestCheckpoint, makeLoaders, modelOptions } from './trainer.js';
 
 export interface EvaluateOptions {
   /** A run folder (its last checkpoint and its own config) or a checkpoint file. */
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
   split?: 'train' | 'test';
   /** Default: the config's backend. */
   backend?: BackendName;
+  /** Data-parallel replicas on wasm and cpu (same results, one core each). Default 'auto': one per core. */
+  replicas?: ReplicaCount;
   logger?: Logger;
 }
 
@@ -49,7 +52,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   }
   if (options.dataRoot) config = { ...config, data: { ...config.data, root: resolve(options.dataRoot) } };
   const split = options.split ?? 'test';
-  await setBackend(options.backend ?? config.backend, { logger: { info: (o, m) => log.info(o, m) } });
+  const backend = await setBackend(options.backend ?? config.backend, { logger: { info: (o, m) => log.info(o, m) } });
+  const count = resolveReplicaCount(options.replicas ?? 'auto', backend.name);
   const model = buildModel(config);
   let loader: DataLoader;
   if (split === 'test') {
@@ -59,12 +63,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     const dataset = await loadDataset(datasetSpec(config), 'train');
     loader = new DataLoader({ dataset, batchSize: d.eval_batch_size, shuffle: false, workers: d.workers, augment: { normalize: d.augment.normalize } });
   }
+  let replicas: Replicas | null = null;
   try {
     model.loadStateDict(ckpt.model);
-    const metrics = await evaluateModel(model, loader);
+    if (count > 1) replicas = await Replicas.start({ model: config.model.name, modelOptions: modelOptions(config), count });
+    const metrics = await evaluateModel(model, loader, 0, replicas);
     return { ...metrics, checkpoint: file, model: config.model.name, split, epoch: ckpt.state.epoch };
   } finally {
-    await loader.close();
+    await Promise.all([loader.close(), replicas?.close()]);
     model.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import type { DataLoader } from '../data/loader.js';
 import type { Model } from '../models/model.js';
 import { tf } from '../tf.js';
+import type { Replicas } from './replicas.js';
 import { crossEntropy } from './step.js';
 
 export interface EvalMetrics {
@@ -14,16 +15,22 @@ export interface EvalMetrics {
 
 /**
  * Scores a model in eval mode over one pass of a loader. Sums stay on the device and are read
- * once at the end, so evaluation never waits on the host between batches.
+ * once at the end, so evaluation never waits on the host between batches. With `replicas`, each
+ * batch's rows are shared among them (same results, one core each).
  */
-export async function evaluateModel(model: Model, loader: DataLoader, epoch = 0): Promise<EvalMetrics> {
+export async function evaluateModel(model: Model, loader: DataLoader, epoch = 0, replicas?: Replicas | null): Promise<EvalMetrics> {
   let sums = tf.zeros([3]);
   let n = 0;
   for await (const batch of loader.batches(epoch)) {
+    const x = tf.tensor4d(batch.x, [batch.n, loader.dataset.height, loader.dataset.width, loader.dataset.channels]);
+    let logits: tf.Tensor2D;
+    try {
+      logits = replicas ? await replicas.predict(model, x) : tf.tidy(() => model.forward(x, { training: false }));
+    } finally {
+      x.dispose();
+    }
     const next = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.n, loader.dataset.height, loader.dataset.width, loader.dataset.channels]);
       const y = tf.tensor1d(batch.y, 'int32');
-      const logits = model.forward(x, { training: false });
       const k = Math.min(5, logits.shape[1]);
       const { indices } = tf.topk(logits, k);
       const hits = tf.cast(tf.equal(indices, tf.expandDims(y, 1)), 'float32');
@@ -32,6 +39,7 @@ export async function evaluateModel(model: Model, loader: DataLoader, epoch = 0)
       const loss = tf.mul(crossEntropy(logits, y), batch.n);
       return tf.add(sums, tf.stack([loss, top1, top5]));
     });
+    logits.dispose();
     sums.dispose();
     sums = next;
     n += batch.n;

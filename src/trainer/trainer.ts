@@ -1,9 +1,9 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setBackend } from '../backend/index.js';
-import { dumpConfig, type ExperimentConfig } from '../config/index.js';
+import { ConfigError, dumpConfig, type ExperimentConfig } from '../config/index.js';
 import { DataLoader, loadDataset, type DatasetSpec } from '../data/index.js';
-import { createModel } from '../registry/index.js';
+import { createModel, type CreateModelOptions } from '../registry/index.js';
 import type { Model } from '../models/model.js';
 import { Generator } from '../nn/random.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -16,6 +16,7 @@ import { appendMetrics, writeMetricsHistory, writeSummaryCsv, type EpochMetrics 
 import { Optimizer } from './optimizer.js';
 import { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
+import { Replicas, resolveReplicaCount } from './replicas.js';
 import { trainStep, type StepResult } from './step.js';
 
 export interface TrainOptions {
@@ -96,8 +97,12 @@ export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'te
 }
 
 export function buildModel(config: ExperimentConfig): Model {
+  return createModel(config.model.name, modelOptions(config));
+}
+
+export function modelOptions(config: ExperimentConfig): CreateModelOptions {
   const m = config.model;
-  return createModel(m.name, { numClasses: m.num_classes, shake: m.shake, variant: m.variant, seed: config.seed });
+  return { numClasses: m.num_classes, shake: m.shake, variant: m.variant, seed: config.seed };
 }
 
 export async function latestCheckpoint(runDir: string): Promise<string> {
@@ -136,10 +141,20 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     await Promise.all([trainLoader.close(), testLoader.close()]);
     throw e;
   });
+  let trainReplicas: number;
+  try {
+    trainReplicas = resolveReplicaCount(config.trainer.replicas, backend.name);
+  } catch (e) {
+    await Promise.all([trainLoader.close(), testLoader.close()]);
+    throw new ConfigError(`trainer.${(e as Error).message}`);
+  }
+  // Evaluation shares its batches among every core on the CPU backends whatever trainer.replicas says.
+  const poolSize = Math.max(trainReplicas, resolveReplicaCount('auto', backend.name));
   await mkdir(join(runDir, 'checkpoints'), { recursive: true });
   const configText = dumpConfig(config);
   await writeFileAtomic(join(runDir, 'config.yaml'), configText);
 
+  const t = config.trainer;
   const model = buildModel(config);
   const optimizer = new Optimizer(model.namedParameters(), {
     type: config.trainer.optimizer.type,
@@ -151,7 +166,6 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     eps: config.trainer.optimizer.eps,
   });
   const checkpoints = new CheckpointDir(join(runDir, 'checkpoints'), config.trainer.keep_checkpoints);
-  const t = config.trainer;
   const stepsPerEpoch = trainLoader.numBatches;
   const scheduleCtx = { schedule: t.schedule, lr: t.optimizer.lr, epochs: t.epochs, stepsPerEpoch };
   // The shake draws get a stream of their own, apart from the weight init and the data order.
@@ -167,6 +181,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     best: null,
     model: config.model.name,
     backend: backend.name,
+    replicas: trainReplicas,
     config: configText,
   };
   if (resumed) {
@@ -179,15 +194,21 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     } catch (e) {
       throw new CheckpointError(`checkpoint ${resumed.path} does not fit this config's model and optimizer: ${(e as Error).message}`);
     }
-    Object.assign(state, resumed.state, { config: configText, backend: backend.name });
+    Object.assign(state, resumed.state, { config: configText, backend: backend.name, replicas: trainReplicas });
     shakeRng.setState(resumed.state.rng);
     if (resumed.state.backend !== backend.name) {
       log.warn({ was: resumed.state.backend, now: backend.name }, 'resuming on another backend: metrics will not match an uninterrupted run to the last digit');
     }
+    if ((resumed.state.replicas ?? 1) !== trainReplicas) {
+      log.warn({ was: resumed.state.replicas ?? 1, now: trainReplicas }, 'resuming with another number of replicas: the batches split differently, so metrics will not match an uninterrupted run');
+    }
     await writeMetricsHistory(join(runDir, 'metrics.jsonl'), state.history);
     log.info({ runDir, epoch: state.epoch, batch: state.batch, step: state.step }, `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`);
   }
-  log.info({ model: config.model.name, params: model.numParameters(), backend: backend.name, runDir }, `training ${config.model.name} on ${backend.name}`);
+  log.info(
+    { model: config.model.name, params: model.numParameters(), backend: backend.name, replicas: trainReplicas, runDir },
+    `training ${config.model.name} on ${backend.name}${trainReplicas > 1 ? ` with ${trainReplicas} data-parallel replicas` : ''}`,
+  );
 
   const progress = new Progress(log, options.progressBar ?? false);
   let lastCheckpoint: string | null = resumed ? checkpoints.pathForStep(resumed.state.step) : null;
@@ -211,7 +232,9 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     return path;
   };
 
+  let replicas: Replicas | null = null;
   try {
+    if (poolSize > 1) replicas = await Replicas.start({ model: config.model.name, modelOptions: modelOptions(config), count: poolSize });
     while (state.epoch < t.epochs) {
       const epoch = state.epoch;
       if (options.signal?.aborted) {
@@ -260,8 +283,13 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
         lr = learningRate(state.step, scheduleCtx);
         const x = tf.tensor4d(b.x, [b.n, trainLoader.dataset.height, trainLoader.dataset.width, trainLoader.dataset.channels]);
         const y = tf.tensor1d(b.y, 'int32');
-        const result = trainStep(model, optimizer, x, y, { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip, microBatch: t.micro_batch });
-        tf.dispose([x, y]);
+        const stepOptions = { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip, microBatch: t.micro_batch };
+        let result: StepResult;
+        try {
+          result = replicas && trainReplicas > 1 ? await replicas.trainStep(model, optimizer, x, y, stepOptions, trainReplicas) : trainStep(model, optimizer, x, y, stepOptions);
+        } finally {
+          tf.dispose([x, y]);
+        }
         pending.push({ step: state.step, batch: b.index, n: b.n, result });
         state.step += 1;
         state.batch = b.index + 1;
@@ -283,7 +311,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
 
       const trainSeconds = (Date.now() - epochStart) / 1000;
       const isLast = epoch + 1 === t.epochs;
-      const test = (epoch + 1) % t.eval_every === 0 || isLast ? await evaluateModel(model, testLoader) : null;
+      const test = (epoch + 1) % t.eval_every === 0 || isLast ? await evaluateModel(model, testLoader, 0, replicas) : null;
       const isBest = test !== null && (state.best === null || test.top1 > state.best.test_top1);
       if (isBest) state.best = { epoch: epoch + 1, test_top1: test!.top1 };
       const metrics: EpochMetrics = {
@@ -318,7 +346,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     return { runDir, history: state.history, best: state.best, interrupted: false, checkpoint: lastCheckpoint };
   } finally {
     progress.endEpoch();
-    await Promise.all([trainLoader.close(), testLoader.close()]);
+    await Promise.all([trainLoader.close(), testLoader.close(), replicas?.close()]);
     optimizer.dispose();
     model.dispose();
   }

@@ -95,6 +95,20 @@ describe('train', () => {
     expect(pick(r2.history)).toEqual(pick(straight));
   });
 
+  it('trains with data-parallel replicas, and resumes mid-epoch to the same metrics', async () => {
+    const replicated = () => tinyConfig('  replicas: 2');
+    const whole = await train(replicated(), { outDir: join(tmp, 'replicas') });
+    expect(whole.history.map((m) => m.epoch)).toEqual([1, 2]);
+    // Not the single-thread run: each replica's 8 images are normalised on their own.
+    expect(whole.history[0]!.train_loss).not.toBe(straight[0]!.train_loss);
+    const dir = join(tmp, 'replicas-resume');
+    const controller = new AbortController();
+    await train(replicated(), { outDir: dir, signal: controller.signal, onStep: (s) => s === 4 && controller.abort() });
+    expect((await readCheckpoint(join(dir, 'checkpoints', 'last.safetensors'))).state.replicas).toBe(2);
+    const resumed = await train(replicated(), { resume: dir });
+    expect(pick(resumed.history)).toEqual(pick(whole.history));
+  }, 120_000);
+
   it('eval of the run folder reproduces the logged test metrics', async () => {
     const r = await evaluate({ checkpoint: straightDir });
     const last = straight[straight.length - 1];

@@ -1,0 +1,311 @@
+/**
+ * Data-parallel replicas on the CPU backends: the main thread and count - 1 worker threads, each
+ * with its own tfjs backend (wasm or cpu) and copy of the model, share every step.
+ *
+ * Why threads of our own: tfjs-backend-wasm runs its kernels on one thread (XNNPACK's thread pool
+ * speeds up the convolutions only, and is opt-in here, see wasm_threads.ts), so a second core is
+ * otherwise idle. Two replicas on two cores measured 2x the images/s of one (bench/cpu/RESULTS.md).
+ *
+ * A training step is split into micro-batches (micro_batch.ts, at least one per replica); the main
+ * thread runs the first share and each worker the next, all from the same weights, sent with every
+ * request (1.5 M parameters for ShakeResNet-26 2x32d: a few ms against seconds of compute). The
+ * gradients, losses and running statistics come back and are combined exactly as a sequential split
+ * step combines them, so a step with replicas equals trainStep with the same micro-batches. Note
+ * what that means for BatchNorm: each micro-batch is normalised with its own statistics (as PyTorch's
+ * DistributedDataParallel without SyncBatchNorm). Evaluation has no such caveat: each replica scores
+ * its rows with the same running statistics.
+ */
+import { cpus } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+
+import type { Model } from '../models/model.js';
+import type { CreateModelOptions } from '../registry/registry.js';
+import { tf } from '../tf.js';
+import { startWorker } from '../worker_thread.js';
+import { planMicroBatches, type MicroBatch } from './micro_batch.js';
+import type { Optimizer } from './optimizer.js';
+import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
+import { applyUpdate, BufferState, disposeSums, runMicroBatches, trainStep, type StepOptions, type StepResult } from './step.js';
+
+export type ReplicaCount = number | 'auto';
+
+export interface ReplicasOptions {
+  /** The registry name the main thread's model was built from; each worker builds its own copy. */
+  model: string;
+  /** The options it was built with (the weights are sent, so the seed does not matter). */
+  modelOptions?: CreateModelOptions;
+  /** Replicas including the main thread's: 1 = no workers; 'auto' = one per core. */
+  count: ReplicaCount;
+  /** The backend the workers use. Default: the main thread's, which must be 'wasm' or 'cpu'. */
+  backend?: string;
+}
+
+/** Replicas that can't start or that failed: one line, with the fix. */
+export class ReplicaError extends Error {
+  override name = 'ReplicaError';
+}
+
+/** A replica count that can't be used (bad input: a config key or a flag). */
+export class ReplicaCountError extends ReplicaError {
+  override name = 'ReplicaCountError';
+}
+
+const CPU_BACKENDS = ['wasm', 'cpu'] as const;
+
+/**
+ * How many replicas `count` means on `backend`: 'auto' is one per core on the CPU backends and 1
+ * elsewhere (a GPU or tfjs-node uses the cores itself). An explicit count above 1 needs a CPU backend.
+ */
+export function resolveReplicaCount(count: ReplicaCount, backend: string): number {
+  const cpuBackend = (CPU_BACKENDS as readonly string[]).includes(backend);
+  if (count === 'auto') return cpuBackend ? Math.max(1, cpus().length) : 1;
+  if (!Number.isInteger(count) || count < 1) throw new ReplicaCountError(`replicas must be a positive integer or 'auto', got ${String(count)}`);
+  if (count > 1 && !cpuBackend) {
+    throw new ReplicaCountError(`replicas: ${count} needs the wasm or cpu backend, not '${backend}' (which uses the cores itself); set replicas: 1 or 'auto'`);
+  }
+  return count;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  pending: { resolve: (r: ReplicaReply) => void; reject: (e: Error) => void } | null;
+}
+
+export class Replicas {
+  private failure: Error | null = null;
+  private closing = false;
+  private nextId = 0;
+
+  private constructor(
+    private readonly slots: Slot[],
+    /** Number of replicas, the main thread's included. */
+    readonly count: number,
+  ) {}
+
+  /** Starts count - 1 workers and waits until each has built its model. */
+  static async start(options: ReplicasOptions): Promise<Replicas> {
+    const backend = options.backend ?? tf.getBackend();
+    const count = resolveReplicaCount(options.count, backend);
+    if (count > 1 && !(CPU_BACKENDS as readonly string[]).includes(backend)) {
+      throw new ReplicaError(`replicas need the wasm or cpu backend, not '${backend}'`);
+    }
+    const init: ReplicaInit = { model: options.model, modelOptions: options.modelOptions ?? {}, backend: backend as ReplicaInit['backend'] };
+    const slots: Slot[] = [];
+    const replicas = new Replicas(slots, count);
+    const ready: Array<Promise<ReplicaReply>> = [];
+    for (let i = 1; i < count; i++) {
+      let worker: Worker;
+      try {
+        worker = startWorker(
+          import.meta.url,
+          'replica_worker',
+          // Each replica is one thread: XNNPACK threads on top would oversubscribe the cores.
+          { workerData: init, name: `archai-replica-${i}`, env: { ...process.env, ARCHAI_TS_WASM_THREADS: '' } },
+          'replicas need tsx when run from TypeScript sources (npm i -D tsx), or set replicas: 1',
+        );
+      } catch (err) {
+        await replicas.close();
+        throw new ReplicaError((err as Error).message);
+      }
+      const slot: Slot = { index: i, worker, pending: null };
+      slots.push(slot);
+      worker.on('message', (reply: ReplicaReply) => replicas.onReply(slot, reply));
+      worker.on('error', (err) => replicas.fail(new ReplicaError(`replica ${i} failed (${err.message.split('\n')[0]}); set replicas: 1 to train on the main thread only`)));
+      worker.on('exit', (code) => {
+        if (!replicas.closing) replicas.fail(new ReplicaError(`replica ${i} exited with code ${code}; set replicas: 1 to train on the main thread only`));
+      });
+      ready.push(replicas.request(slot, null));
+    }
+    try {
+      const replies = await Promise.all(ready);
+      for (const r of replies) {
+        if (r.kind !== 'ready') throw new ReplicaError(`replica sent '${r.kind}' before it was ready`);
+      }
+    } catch (err) {
+      await replicas.close();
+      throw err;
+    }
+    for (const s of slots) s.worker.unref();
+    return replicas;
+  }
+
+  /**
+   * One training step of `model` (the main thread's copy, which gets the update) shared among
+   * `count` of the replicas (default all); the same update as trainStep with the same micro-batches.
+   */
+  async trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions, count = this.count): Promise<StepResult> {
+    const n = x.shape[0];
+    const use = Math.max(1, Math.min(count, this.count));
+    const parts = planMicroBatches(model, x.shape, options.microBatch, options.rng, use);
+    const groups = splitContiguous(parts, use);
+    if (groups.length === 1) return trainStep(model, optimizer, x, y, options);
+    const state = BufferState.save(model);
+    let replies: Array<Promise<ReplicaReply>>;
+    try {
+      const [weights, xs, ys] = await Promise.all([readWeights(model, state), x.data() as Promise<Float32Array>, y.data() as Promise<Int32Array>]);
+      const rowSize = x.size / n;
+      replies = groups.slice(1).map((g, i) => {
+        const start = g[0]!.start;
+        const rows = g.reduce((s, p) => s + p.size, 0);
+        const req: ReplicaRequest = {
+          id: 0,
+          kind: 'train',
+          ...copyWeights(weights),
+          x: xs.slice(start * rowSize, (start + rows) * rowSize),
+          shape: [rows, x.shape[1], x.shape[2], x.shape[3]],
+          y: ys.slice(start, start + rows),
+          parts: g.map((p) => ({ start: p.start - start, size: p.size, rng: p.rng.getState() })),
+          batchSize: n,
+          labelSmoothing: options.labelSmoothing ?? 0,
+        };
+        return this.request(this.slots[i]!, req);
+      });
+    } catch (e) {
+      state.dispose();
+      throw e;
+    }
+    let own: ReturnType<typeof runMicroBatches>;
+    try {
+      own = runMicroBatches(model, x, y, groups[0]!, n, options, state);
+    } catch (e) {
+      state.dispose();
+      await Promise.allSettled(replies);
+      throw e;
+    }
+    try {
+      const others = await Promise.all(replies);
+      const total = tf.tidy(() => {
+        const grads = own.grads.map((g, i) => tf.addN([g, ...others.map((r) => tf.tensor(trainReply(r).grads[i]!, g.shape))]));
+        const buffers = own.buffers.map((b, i) => tf.addN([b, ...others.map((r) => tf.tensor(trainReply(r).buffers[i]!, b.shape))]));
+        const loss = tf.addN([own.loss, ...others.map((r) => tf.scalar(trainReply(r).loss))]) as tf.Scalar;
+        const correct = tf.addN([own.correct, ...others.map((r) => tf.scalar(trainReply(r).correct))]) as tf.Scalar;
+        return { grads, buffers, loss, correct };
+      });
+      try {
+        state.finish(total.buffers);
+        applyUpdate(model, optimizer, total.grads, options);
+      } finally {
+        tf.dispose([...total.grads, ...total.buffers]);
+      }
+      return { loss: total.loss, correct: total.correct };
+    } catch (e) {
+      state.dispose();
+      throw e;
+    } finally {
+      disposeSums(own);
+    }
+  }
+
+  /** Eval-mode logits of x, its rows shared among the replicas. */
+  async predict(model: Model, x: tf.Tensor4D): Promise<tf.Tensor2D> {
+    const n = x.shape[0];
+    const used = Math.min(this.count, n);
+    if (used === 1) return tf.tidy(() => model.forward(x, { training: false }));
+    const sizes = Array.from({ length: used }, (_, i) => Math.floor(n / used) + (i < n % used ? 1 : 0));
+    const state = BufferState.save(model);
+    let replies: Array<Promise<ReplicaReply>>;
+    try {
+      const [weights, xs] = await Promise.all([readWeights(model, state), x.data() as Promise<Float32Array>]);
+      const rowSize = x.size / n;
+      let start = sizes[0]!;
+      replies = sizes.slice(1).map((rows, i) => {
+        const req: ReplicaRequest = {
+          id: 0,
+          kind: 'eval',
+          ...copyWeights(weights),
+          x: xs.slice(start * rowSize, (start + rows) * rowSize),
+          shape: [rows, x.shape[1], x.shape[2], x.shape[3]],
+        };
+        start += rows;
+        return this.request(this.slots[i]!, req);
+      });
+    } finally {
+      state.dispose();
+    }
+    const own = tf.tidy(() => model.forward(tf.slice(x, [0, 0, 0, 0], [sizes[0]!, -1, -1, -1]), { training: false }));
+    try {
+      const others = await Promise.all(replies);
+      return tf.tidy(() =>
+        tf.concat([own, ...others.map((r) => {
+          if (r.kind !== 'eval') throw new ReplicaError(`replica answered an eval request with '${r.kind}'`);
+          return tf.tensor2d(r.logits, r.shape);
+        })]),
+      );
+    } finally {
+      own.dispose();
+    }
+  }
+
+  /** Stops the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const s of this.slots) {
+      s.pending?.reject(new ReplicaError('replicas were closed during a step'));
+      s.pending = null;
+    }
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private request(slot: Slot, req: ReplicaRequest | null): Promise<ReplicaReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new ReplicaError('replicas are closed'));
+    if (slot.pending) return Promise.reject(new ReplicaError(`replica ${slot.index} is still busy with a request`));
+    return new Promise<ReplicaReply>((resolve, reject) => {
+      slot.pending = { resolve, reject };
+      slot.worker.ref();
+      if (req) {
+        req.id = this.nextId++;
+        const transfer = [req.x, ...(req.kind === 'train' ? [req.y] : []), ...req.params, ...req.buffers].map((a) => a.buffer as ArrayBuffer);
+        slot.worker.postMessage(req, [...new Set(transfer)]);
+      }
+    });
+  }
+
+  private onReply(slot: Slot, reply: ReplicaReply): void {
+    const p = slot.pending;
+    if (!p) return;
+    slot.pending = null;
+    slot.worker.unref();
+    if (reply.kind === 'error') p.reject(new ReplicaError(`replica ${slot.index} failed: ${reply.error.split('\n')[0]}`));
+    else p.resolve(reply);
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const s of this.slots) {
+      s.pending?.reject(err);
+      s.pending = null;
+    }
+    void this.close();
+  }
+}
+
+function trainReply(r: ReplicaReply): Extract<ReplicaReply, { kind: 'train' }> {
+  if (r.kind !== 'train') throw new ReplicaError(`replica answered a training request with '${r.kind}'`);
+  return r;
+}
+
+/** Contiguous groups of micro-batches, near-equal in images, at most k of them, none empty. */
+function splitContiguous(parts: MicroBatch[], k: number): MicroBatch[][] {
+  const groups: MicroBatch[][] = [];
+  const per = Math.ceil(parts.length / Math.min(k, parts.length));
+  for (let i = 0; i < parts.length; i += per) groups.push(parts.slice(i, i + per));
+  return groups;
+}
+
+async function readWeights(model: Model, state: BufferState): Promise<ReplicaWeights> {
+  const read = (v: tf.Tensor) => v.data() as Promise<Float32Array>;
+  const [params, buffers] = await Promise.all([Promise.all(model.parameters().map(read)), Promise.all(state.current().map(read))]);
+  return { params, buffers };
+}
+
+/**
+ * Copies of the weights for one request, which transfers them. Always copies: what data() gives may
+ * be the backend's own storage (the cpu backend's is), which a transfer would take away.
+ */
+function copyWeights(w: ReplicaWeights): ReplicaWeights {
+  return { params: w.params.map((a) => a.slice()), buffers: w.buffers.map((a) => a.slice()) };
+}
