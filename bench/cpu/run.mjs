@@ -3,11 +3,14 @@
 // warm-up/timed steps and cores, one after the other in one run; prints a table with the ratios.
 //
 //   node bench/cpu/run.mjs [--model shake_resnet26_2x32d] [--batch 32] [--modes train,eval]
-//                          [--warmup 2] [--steps 5] [--threads 2] [--ts-threads N] [--backend wasm] [--timeout-s 900]
+//                          [--warmup 2] [--steps 5] [--threads 2] [--replicas N] [--ts-threads 1]
+//                          [--backend wasm] [--timeout-s 900]
 //                          [--archai-git /work/.mirror/microsoft+archai/repo] [--python /usr/bin/python3]
 //
 // archai's files are read out of the git mirror into the git-ignored .archai/ at run time (never
-// committed). PyTorch: torch.set_num_threads(threads); archai-ts: wasm with `threads` XNNPACK threads.
+// committed). PyTorch: torch.set_num_threads(threads). archai-ts: `archai-ts bench` from the sources
+// with `replicas` data-parallel replicas (default: threads, one per core) and `ts-threads` XNNPACK
+// threads each (ARCHAI_TS_WASM_THREADS; default 1).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -25,8 +28,8 @@ const o = {
   warmup: Number(args.warmup ?? 2),
   steps: Number(args.steps ?? 5),
   threads: Number(args.threads ?? cpus().length),
-  // wasm threads for archai-ts (ARCHAI_TS_WASM_THREADS); default: the same as PyTorch's.
-  tsThreads: Number(args['ts-threads'] ?? args.threads ?? cpus().length),
+  replicas: Number(args.replicas ?? args.threads ?? cpus().length),
+  tsThreads: Number(args['ts-threads'] ?? 1),
   timeoutS: Number(args['timeout-s'] ?? 900),
   backend: args.backend ?? 'wasm',
   archaiGit: args['archai-git'] ?? process.env.ARCHAI_GIT ?? '/work/.mirror/microsoft+archai/repo',
@@ -60,13 +63,14 @@ const rows = [];
 for (const mode of o.modes) {
   const torch = runJson(o.python, [join(root, 'bench/cpu/torch_bench.py'), '--archai-dir', base, '--model', o.model, '--mode', mode,
     '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
-  const ts = runJson(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'bench/cpu/archai_ts_bench.ts'),
-    o.model, mode, String(o.batch), String(o.warmup), String(o.steps), o.backend], { ARCHAI_TS_WASM_THREADS: String(o.tsThreads) });
+  const ts = runJson(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'cli/main.ts'), 'bench', '--json',
+    '--model', o.model, '--mode', mode, '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps),
+    '--backend', o.backend, '--replicas', String(o.replicas)], { ARCHAI_TS_WASM_THREADS: o.tsThreads > 1 ? String(o.tsThreads) : '' });
   rows.push({ mode, torch, ts });
 }
 
 const cpu = cpus()[0]?.model ?? '?';
-console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torch.torch}, ${o.threads} threads) vs archai-ts (${o.backend}, ${o.tsThreads} wasm thread(s)); ${o.model}, batch ${o.batch}, warm-up ${o.warmup}, ${o.steps} timed steps (median)`);
+console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torch.torch}, ${o.threads} threads) vs archai-ts (${o.backend}, ${o.replicas} replica(s) of ${o.tsThreads} thread(s)); ${o.model}, batch ${o.batch}, warm-up ${o.warmup}, ${o.steps} timed steps (median)`);
 console.log(`machine: ${cpus().length} x ${cpu}; node ${process.version}; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 console.log('');
 console.log('| mode | PyTorch img/s | archai-ts img/s | archai-ts / PyTorch |');

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { tf } from '../tf.js';
+import { registerBatchNormKernels } from './batchnorm_kernels.js';
 import { registerConvGradKernels } from './conv_grad_kernels.js';
+import { HOST_BACKENDS } from './host_memory.js';
 import {
   adapterChoiceFromEnv,
   loadWebGPU,
@@ -216,6 +218,7 @@ async function activate(name: ConcreteBackendName, auto: boolean): Promise<Backe
   }
   spec.verify?.();
   if (spec.convGradKernels) registerConvGradKernels(spec.tfName);
+  if ((HOST_BACKENDS as readonly string[]).includes(spec.tfName)) registerBatchNormKernels(spec.tfName);
   const extra = spec.describe ? await spec.describe() : {};
   return { name, tfBackend: tf.getBackend(), ...extra };
 }

@@ -1,3 +1,4 @@
+import { batchNormTrainHost, hasBatchNormKernels } from '../backend/batchnorm_kernels.js';
 import { tf } from '../tf.js';
 import { Module, type ExampleShape, type ForwardOptions, type ShapeProfile } from './module.js';
 
@@ -42,9 +43,20 @@ export class BatchNorm2d extends Module {
     if (!options.training) {
       return tf.batchNorm4d(input, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D, this.weight as tf.Tensor1D, this.eps);
     }
+    const m = input.size / this.numFeatures;
+    if (hasBatchNormKernels()) {
+      return tf.tidy(() => {
+        const { y, mean, variance } = batchNormTrainHost(input, this.weight, this.bias, this.eps);
+        try {
+          this.updateRunningStats(mean, variance, m);
+        } finally {
+          tf.dispose([mean, variance]);
+        }
+        return y as tf.Tensor4D;
+      });
+    }
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(input, [0, 1, 2]);
-      const m = input.size / this.numFeatures;
       this.updateRunningStats(mean, variance, m);
       return batchNormTrain(input, this.weight, this.bias, mean, variance, this.eps);
     });
