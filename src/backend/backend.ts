@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { tf } from '../tf.js';
 import { registerBatchNormKernels } from './batchnorm_kernels.js';
 import { registerConvGradKernels } from './conv_grad_kernels.js';
+import { registerFlipFilterKernel } from './flip_filter_kernel.js';
 import { HOST_BACKENDS } from './host_memory.js';
 import {
   adapterChoiceFromEnv,
@@ -218,7 +219,10 @@ async function activate(name: ConcreteBackendName, auto: boolean): Promise<Backe
   }
   spec.verify?.();
   if (spec.convGradKernels) registerConvGradKernels(spec.tfName);
-  if ((HOST_BACKENDS as readonly string[]).includes(spec.tfName)) registerBatchNormKernels(spec.tfName);
+  if ((HOST_BACKENDS as readonly string[]).includes(spec.tfName)) {
+    registerBatchNormKernels(spec.tfName);
+    registerFlipFilterKernel(spec.tfName);
+  }
   const extra = spec.describe ? await spec.describe() : {};
   return { name, tfBackend: tf.getBackend(), ...extra };
 }

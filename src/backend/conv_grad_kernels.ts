@@ -8,6 +8,7 @@
  * kernels per backend and let the forward conv do the work (see shared/docs/tfjs-backends.md).
  */
 import { tf } from '../tf.js';
+import { flipFilter } from './flip_filter_kernel.js';
 
 type Tensor4D = tf.Tensor4D;
 type PadAttr = tf.Conv2DBackpropFilterAttrs['pad'];
@@ -200,6 +201,5 @@ function inputGrad(inputs: Record<string, tf.Tensor>, attrs: Record<string, unkn
     d = tf.reshape(padded, [n, oh * strideH, ow * strideW, cout]);
   }
   const dp = padOrCrop(d, fh - 1 - top, h + top - oh * strideH, fw - 1 - left, w + left - ow * strideW);
-  const wf = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-  return tf.conv2d(dp, wf as Tensor4D, 1, 'valid');
+  return tf.conv2d(dp, flipFilter(filter), 1, 'valid');
 }
