@@ -101,6 +101,13 @@ describe.skipIf(!existsSync(CLI))('archai-ts bench', () => {
     expect(j.images_per_s).toBeGreaterThan(0);
   });
 
+  it('--replicas 2 shares each step with a worker thread running the compiled replica worker', () => {
+    const r = cli('bench', '--model', MODEL, '--batch', '4', '--backend', 'wasm', '--warmup', '1', '--steps', '1', '--image-size', '16', '--replicas', '2', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ replicas: 2, batch: 4, mode: 'train', leaked_tensors: 0 });
+  });
+
   it('prints a readable summary without --json', () => {
     const r = cli('bench', '--model', MODEL, '--batch', '2', '--backend', 'cpu', '--mode', 'eval', '--warmup', '0', '--steps', '1', '--image-size', '16');
     expect(r.code).toBe(0);
@@ -114,6 +121,7 @@ describe.skipIf(!existsSync(CLI))('archai-ts bench', () => {
     [['--model', MODEL, '--batch', '2', '--mode', 'infer'], /--mode must be 'train' or 'eval', got 'infer'/],
     [['--model', MODEL, '--batch', '2', '--backend', 'webgl'], /--backend must be one of auto, .*webgpu.*, got 'webgl'/],
     [['--batch', '2'], /give --model/],
+    [['--model', MODEL, '--batch', '2', '--replicas', '0'], /--replicas must be an integer >= 1, got '0'/],
   ] as const) {
     it(`bad flags: ${args.join(' ')} → one line, exit 2`, () => {
       const r = cli('bench', ...args);
