@@ -8,20 +8,19 @@
 //                          [--archai-git /work/.mirror/microsoft+archai/repo] [--python /usr/bin/python3]
 //
 // archai's files are read out of the git mirror into the git-ignored .archai/ at run time (never
-// committed). PyTorch: torch.set_num_threads(threads). archai-ts: `archai-ts bench` from the sources
-// with `replicas` data-parallel replicas (default: threads, one per core) and `ts-threads` XNNPACK
+// committed). PyTorch: torch.set_num_threads(threads). archai-ts: the built `archai-ts bench` with `replicas` data-parallel replicas (default: threads, one per core) and `ts-threads` XNNPACK
 // threads each (ARCHAI_TS_WASM_THREADS; default 1). With --rounds R the pair runs R times, alternating,
 // and the table gives the medians and the median of the per-round ratios: a shared machine's speed
 // drifts between runs, and a ratio taken within one round cancels most of that drift.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1] == null || all[i + 1].startsWith('--') ? 'true' : all[i + 1]]] : acc), []),
 );
 const o = {
   model: args.model ?? 'shake_resnet26_2x32d',
@@ -62,6 +61,9 @@ function runJson(cmd, argv, env = {}) {
   return JSON.parse(line);
 }
 
+// The built CLI, as users run it (npm install builds it; `npm run build` after changing the sources).
+const cli = join(root, 'dist/cli/main.js');
+if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const rows = [];
 const median = (xs) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -72,7 +74,7 @@ for (const mode of o.modes) {
   for (let r = 0; r < o.rounds; r++) {
     const torch = runJson(o.python, [join(root, 'bench/cpu/torch_bench.py'), '--archai-dir', base, '--model', o.model, '--mode', mode,
       '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
-    const ts = runJson(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'cli/main.ts'), 'bench', '--json',
+    const ts = runJson(process.execPath, [cli, 'bench', '--json',
       '--model', o.model, '--mode', mode, '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps),
       '--backend', o.backend, '--replicas', String(o.replicas)], { ARCHAI_TS_WASM_THREADS: o.tsThreads > 1 ? String(o.tsThreads) : '' });
     rounds.push({ torch, ts, ratio: ts.images_per_s / torch.images_per_s });
