@@ -4,6 +4,7 @@ export { evaluateModel, type EvalMetrics } from './evaluate_model.js';
 export { Optimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 export { learningRate, type ScheduleContext, type ScheduleConfig } from './schedule.js';
 export { trainStep, crossEntropy, type StepOptions, type StepResult } from './step.js';
+export { Replicas, ReplicaError, ReplicaCountError, resolveReplicaCount, type ReplicaCount, type ReplicasOptions } from './replicas.js';
 export { readCheckpoint, writeCheckpoint, CheckpointError, CheckpointDir, type Checkpoint, type TrainingState } from './checkpoint.js';
 export { DETERMINISTIC_KEYS, type EpochMetrics } from './metrics.js';
 export { createRunLogger, silentLogger, type Logger } from './logger.js';
