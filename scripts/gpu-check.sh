@@ -179,10 +179,10 @@ device() {
     local torch_models=() device_flag=()
     for model in $MODELS; do torch_models+=("$model"); done
     [ "$local_mode" = 1 ] && device_flag=(--device cpu)
-    run_step 150 "archai PyTorch bench (fp32) with $py" "$py" scripts/gpu/torch_bench.py --archai .bundle/archai \
+    run_step 150 "archai PyTorch bench (fp32) with $py" "$py" bench/torch_bench.py --archai .bundle/archai \
       --models "${torch_models[@]}" --batch "$BATCH" --warmup "$WARMUP" --steps "$STEPS" "${device_flag[@]}" >>"$OUTDIR/bench.jsonl"
     if [ "$local_mode" = 0 ]; then
-      run_step 90 "archai PyTorch bench (TF32, PyTorch's default for convs)" "$py" scripts/gpu/torch_bench.py \
+      run_step 90 "archai PyTorch bench (TF32, PyTorch's default for convs)" "$py" bench/torch_bench.py \
         --archai .bundle/archai --models "${torch_models[@]}" --batch "$BATCH" --warmup "$WARMUP" --steps "$STEPS" \
         --tf32 >>"$OUTDIR/bench.jsonl"
     fi

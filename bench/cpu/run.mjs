@@ -72,7 +72,7 @@ const median = (xs) => {
 for (const mode of o.modes) {
   const rounds = [];
   for (let r = 0; r < o.rounds; r++) {
-    const torch = runJson(o.python, [join(root, 'bench/cpu/torch_bench.py'), '--archai-dir', base, '--model', o.model, '--mode', mode,
+    const torch = runJson(o.python, [join(root, 'bench/torch_bench.py'), '--archai', base, '--device', 'cpu', '--models', o.model, '--modes', mode,
       '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
     const ts = runJson(process.execPath, [cli, 'bench', '--json',
       '--model', o.model, '--mode', mode, '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps),

@@ -13,8 +13,10 @@ archai's ShakeShake draws its coefficients with torch.cuda.FloatTensor, so it ru
 on the CPU (the local dry run) its draws are replaced by the same uniform draws on the input's
 device.
 
-  python3 scripts/gpu/torch_bench.py --archai .bundle/archai --models shakeshake26_2x32d \
-      --modes train eval --batch 128 --warmup 5 --steps 20 [--device cuda] [--tf32]
+  python3 bench/torch_bench.py --archai .bundle/archai --models shakeshake26_2x32d \
+      --modes train eval --batch 128 --warmup 5 --steps 20 [--device cuda|cpu] [--threads N] [--tf32]
+
+Used by scripts/gpu-check.sh on the GPU machine and by bench/cpu/run.mjs (--device cpu --threads N).
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--device', default=None, help='cuda or cpu (default: cuda if available)')
     p.add_argument('--tf32', action='store_true',
                    help="allow TF32 in cuDNN convolutions and matmuls (PyTorch's default for convs); off = strict fp32")
+    p.add_argument('--threads', type=int, default=None, help="torch.set_num_threads (default: PyTorch's own)")
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args()
 
@@ -61,6 +64,8 @@ def main() -> None:
     sys.path.insert(0, os.path.abspath(a.archai))
     import torch
     import torch.nn.functional as F
+    if a.threads:
+        torch.set_num_threads(a.threads)
     from archai.supergraph.models.shakeshake import shakeshake as ss
     from archai.supergraph.models.shakeshake.shake_resnet import ShakeResNet
 
