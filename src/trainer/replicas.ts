@@ -18,6 +18,7 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 
+import { HOST_BACKENDS } from '../backend/host_memory.js';
 import type { Model } from '../models/model.js';
 import type { CreateModelOptions } from '../registry/registry.js';
 import { tf } from '../tf.js';
@@ -50,14 +51,12 @@ export class ReplicaCountError extends ReplicaError {
   override name = 'ReplicaCountError';
 }
 
-const CPU_BACKENDS = ['wasm', 'cpu'] as const;
-
 /**
  * How many replicas `count` means on `backend`: 'auto' is one per core on the CPU backends and 1
  * elsewhere (a GPU or tfjs-node uses the cores itself). An explicit count above 1 needs a CPU backend.
  */
 export function resolveReplicaCount(count: ReplicaCount, backend: string): number {
-  const cpuBackend = (CPU_BACKENDS as readonly string[]).includes(backend);
+  const cpuBackend = (HOST_BACKENDS as readonly string[]).includes(backend);
   if (count === 'auto') return cpuBackend ? Math.max(1, cpus().length) : 1;
   if (!Number.isInteger(count) || count < 1) throw new ReplicaCountError(`replicas must be a positive integer or 'auto', got ${String(count)}`);
   if (count > 1 && !cpuBackend) {
@@ -87,9 +86,6 @@ export class Replicas {
   static async start(options: ReplicasOptions): Promise<Replicas> {
     const backend = options.backend ?? tf.getBackend();
     const count = resolveReplicaCount(options.count, backend);
-    if (count > 1 && !(CPU_BACKENDS as readonly string[]).includes(backend)) {
-      throw new ReplicaError(`replicas need the wasm or cpu backend, not '${backend}'`);
-    }
     const init: ReplicaInit = { model: options.model, modelOptions: options.modelOptions ?? {}, backend: backend as ReplicaInit['backend'] };
     const slots: Slot[] = [];
     const replicas = new Replicas(slots, count);
@@ -161,6 +157,8 @@ export class Replicas {
         };
         return this.request(this.slots[i]!, req);
       });
+      // Observed now: a replica may fail while this thread computes its share, before the await below.
+      for (const r of replies) r.catch(() => undefined);
     } catch (e) {
       state.dispose();
       throw e;
@@ -174,7 +172,7 @@ export class Replicas {
       throw e;
     }
     try {
-      const others = await Promise.all(replies);
+      const others = await allReplies(replies);
       const total = tf.tidy(() => {
         const grads = own.grads.map((g, i) => tf.addN([g, ...others.map((r) => tf.tensor(trainReply(r).grads[i]!, g.shape))]));
         const buffers = own.buffers.map((b, i) => tf.addN([b, ...others.map((r) => tf.tensor(trainReply(r).buffers[i]!, b.shape))]));
@@ -220,12 +218,13 @@ export class Replicas {
         start += rows;
         return this.request(this.slots[i]!, req);
       });
+      for (const r of replies) r.catch(() => undefined);
     } finally {
       state.dispose();
     }
     const own = tf.tidy(() => model.forward(tf.slice(x, [0, 0, 0, 0], [sizes[0]!, -1, -1, -1]), { training: false }));
     try {
-      const others = await Promise.all(replies);
+      const others = await allReplies(replies);
       return tf.tidy(() =>
         tf.concat([own, ...others.map((r) => {
           if (r.kind !== 'eval') throw new ReplicaError(`replica answered an eval request with '${r.kind}'`);
@@ -281,6 +280,17 @@ export class Replicas {
     }
     void this.close();
   }
+}
+
+/**
+ * Every reply, or the first failure once all have settled: a failed replica must not leave another
+ * one's reply pending (its slot would stay busy for the next step).
+ */
+async function allReplies(replies: Array<Promise<ReplicaReply>>): Promise<ReplicaReply[]> {
+  const settled = await Promise.allSettled(replies);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<ReplicaReply>).value);
 }
 
 function trainReply(r: ReplicaReply): Extract<ReplicaReply, { kind: 'train' }> {
