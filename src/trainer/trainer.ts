@@ -209,6 +209,12 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     { model: config.model.name, params: model.numParameters(), backend: backend.name, replicas: trainReplicas, runDir },
     `training ${config.model.name} on ${backend.name}${trainReplicas > 1 ? ` with ${trainReplicas} data-parallel replicas` : ''}`,
   );
+  if (trainReplicas === 1 && poolSize > 1) {
+    log.info(
+      { cores: poolSize },
+      `training steps use one core of ${poolSize}; trainer.replicas: auto shares each batch among them (up to ${poolSize}x faster; BatchNorm then normalises each share on its own)`,
+    );
+  }
 
   const progress = new Progress(log, options.progressBar ?? false);
   let lastCheckpoint: string | null = resumed ? checkpoints.pathForStep(resumed.state.step) : null;
