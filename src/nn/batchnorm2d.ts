@@ -43,19 +43,19 @@ export class BatchNorm2d extends Module {
     if (!options.training) {
       return tf.batchNorm4d(input, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D, this.weight as tf.Tensor1D, this.eps);
     }
-    const m = input.size / this.numFeatures;
     if (hasBatchNormKernels()) {
       return tf.tidy(() => {
-        const { y, mean, variance } = batchNormTrainHost(input, this.weight, this.bias, this.eps);
+        const { y, mean, variance, unbiased } = batchNormTrainHost(input, this.weight, this.bias, this.eps);
         try {
-          this.updateRunningStats(mean, variance, m);
+          this.moveRunningStats(mean, unbiased);
         } finally {
-          tf.dispose([mean, variance]);
+          tf.dispose([mean, variance, unbiased]);
         }
         return y as tf.Tensor4D;
       });
     }
     return tf.tidy(() => {
+      const m = input.size / this.numFeatures;
       const { mean, variance } = tf.moments(input, [0, 1, 2]);
       this.updateRunningStats(mean, variance, m);
       return batchNormTrain(input, this.weight, this.bias, mean, variance, this.eps);
@@ -67,10 +67,13 @@ export class BatchNorm2d extends Module {
   }
 
   private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+    this.moveRunningStats(mean, count > 1 ? variance.mul(count / (count - 1)) : variance);
+  }
+
+  private moveRunningStats(mean: tf.Tensor, unbiasedVariance: tf.Tensor): void {
     const mom = this.momentum;
-    const unbiased = count > 1 ? variance.mul(count / (count - 1)) : variance;
     this.runningMean.assign(this.runningMean.mul(1 - mom).add(mean.mul(mom)));
-    this.runningVar.assign(this.runningVar.mul(1 - mom).add(unbiased.mul(mom)));
+    this.runningVar.assign(this.runningVar.mul(1 - mom).add(unbiasedVariance.mul(mom)));
     this.numBatchesTracked.assign(this.numBatchesTracked.add(tf.scalar(1, 'int32')));
   }
 }

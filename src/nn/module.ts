@@ -7,6 +7,12 @@ export interface ForwardOptions {
   training?: boolean;
   /** Source of the random draws of a training pass; a model falls back to its own. */
   rng?: Generator;
+  /**
+   * This pass holds rows [offset, offset + N) of a batch of `total` (a data-parallel share):
+   * per-image random draws are made for the whole batch and sliced, so the shares together draw what
+   * the whole batch would from the same generator state. Default: the pass is the whole batch.
+   */
+  rows?: { offset: number; total: number };
 }
 
 /**

@@ -71,6 +71,8 @@ export interface MicroBatch {
   start: number;
   size: number;
   rng: Generator;
+  /** A share of a synchronised data-parallel step: its rows in the whole batch (ForwardOptions.rows). */
+  rows?: { offset: number; total: number };
 }
 
 /**

@@ -6,6 +6,9 @@ export interface ReplicaInit {
   model: string;
   modelOptions: CreateModelOptions;
   backend: 'wasm' | 'cpu';
+  /** The Collective's buffer for synchronised BatchNorm; this replica is rank `rank` in it. */
+  collective: SharedArrayBuffer;
+  rank: number;
 }
 
 /** The model's parameters (model.parameters() order) and float buffers (BufferState.floatNames order). */
@@ -21,8 +24,10 @@ export interface ReplicaTrainRequest extends ReplicaWeights {
   x: Float32Array;
   shape: [number, number, number, number];
   y: Int32Array;
-  /** Micro-batches, starts relative to x. */
-  parts: Array<{ start: number; size: number; rng: GeneratorState }>;
+  /** Micro-batches, starts relative to x; `rows` for the one share of a synchronised step. */
+  parts: Array<{ start: number; size: number; rng: GeneratorState; rows?: { offset: number; total: number } }>;
+  /** Synchronised BatchNorm among this many replicas through the Collective (one part each); 0 = off. */
+  sync: number;
   /** The whole step's batch size: weights are n_i / batchSize. */
   batchSize: number;
   labelSmoothing: number;

@@ -9,6 +9,7 @@ import { Generator } from '../nn/random.js';
 import { createModel } from '../registry/index.js';
 import { tf } from '../tf.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
+import { Collective } from './collective.js';
 import { BufferState, disposeSums, runMicroBatches } from './step.js';
 
 const port = parentPort;
@@ -46,10 +47,10 @@ async function handle(req: ReplicaRequest): Promise<{ reply: ReplicaReply; trans
       return { reply: { id: req.id, kind: 'eval', logits: data, shape }, transfer: [data.buffer as ArrayBuffer] };
     }
     const y = tf.tensor1d(req.y, 'int32');
-    const parts = req.parts.map((p) => ({ start: p.start, size: p.size, rng: new Generator().setState(p.rng) }));
+    const parts = req.parts.map((p) => ({ start: p.start, size: p.size, rng: new Generator().setState(p.rng), ...(p.rows ? { rows: p.rows } : {}) }));
     const state = BufferState.save(model);
     try {
-      const sums = runMicroBatches(model, x, y, parts, req.batchSize, { labelSmoothing: req.labelSmoothing }, state);
+      const sums = runMicroBatches(model, x, y, parts, req.batchSize, { labelSmoothing: req.labelSmoothing }, state, req.sync ? new Collective(init.collective, init.rank, req.sync) : null);
       try {
         const [grads, buffers, [loss], [correct]] = await Promise.all([
           Promise.all(sums.grads.map(read)),
@@ -79,6 +80,8 @@ port.on('message', (req: ReplicaRequest) => {
       const { reply, transfer } = await handle(req);
       port.postMessage(reply, transfer);
     } catch (err) {
+      // Wake the other replicas if they wait for this one at a BatchNorm exchange.
+      if (req.kind === 'train' && req.sync) new Collective(init.collective, init.rank, req.sync).abort();
       port.postMessage({ id: req.id, kind: 'error', error: err instanceof Error ? err.message : String(err) } satisfies ReplicaReply);
     }
   });

@@ -23,12 +23,17 @@ import type { Model } from '../models/model.js';
 import type { CreateModelOptions } from '../registry/registry.js';
 import { tf } from '../tf.js';
 import { startWorker } from '../worker_thread.js';
-import { planMicroBatches, type MicroBatch } from './micro_batch.js';
+import { Generator } from '../nn/random.js';
+import { Collective, CollectiveAbortedError } from './collective.js';
+import { autoMicroBatch, microBatchSizes, planMicroBatches, type MicroBatch } from './micro_batch.js';
 import type { Optimizer } from './optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
 import { applyUpdate, BufferState, disposeSums, runMicroBatches, trainStep, type StepOptions, type StepResult } from './step.js';
 
 export type ReplicaCount = number | 'auto';
+
+/** Numbers one synchronised BatchNorm exchange may carry: 2 per channel + 1, for up to 8192 channels. */
+const SYNC_MAX_VALUES = 2 * 8192 + 1;
 
 export interface ReplicasOptions {
   /** The registry name the main thread's model was built from; each worker builds its own copy. */
@@ -80,15 +85,16 @@ export class Replicas {
     private readonly slots: Slot[],
     /** Number of replicas, the main thread's included. */
     readonly count: number,
+    private readonly collectiveBuffer: SharedArrayBuffer,
   ) {}
 
   /** Starts count - 1 workers and waits until each has built its model. */
   static async start(options: ReplicasOptions): Promise<Replicas> {
     const backend = options.backend ?? tf.getBackend();
     const count = resolveReplicaCount(options.count, backend);
-    const init: ReplicaInit = { model: options.model, modelOptions: options.modelOptions ?? {}, backend: backend as ReplicaInit['backend'] };
+    const collective = Collective.allocate(count, SYNC_MAX_VALUES);
     const slots: Slot[] = [];
-    const replicas = new Replicas(slots, count);
+    const replicas = new Replicas(slots, count, collective);
     const ready: Array<Promise<ReplicaReply>> = [];
     for (let i = 1; i < count; i++) {
       let worker: Worker;
@@ -97,7 +103,11 @@ export class Replicas {
           import.meta.url,
           'replica_worker',
           // Each replica is one thread: XNNPACK threads on top would oversubscribe the cores.
-          { workerData: init, name: `archai-replica-${i}`, env: { ...process.env, ARCHAI_TS_WASM_THREADS: '' } },
+          {
+            workerData: { model: options.model, modelOptions: options.modelOptions ?? {}, backend: backend as ReplicaInit['backend'], collective, rank: i } satisfies ReplicaInit,
+            name: `archai-replica-${i}`,
+            env: { ...process.env, ARCHAI_TS_WASM_THREADS: '' },
+          },
           'replicas need tsx when run from TypeScript sources (npm i -D tsx), or set replicas: 1',
         );
       } catch (err) {
@@ -133,9 +143,10 @@ export class Replicas {
   async trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions, count = this.count): Promise<StepResult> {
     const n = x.shape[0];
     const use = Math.max(1, Math.min(count, this.count));
-    const parts = planMicroBatches(model, x.shape, options.microBatch, options.rng, use);
-    const groups = splitContiguous(parts, use);
+    const { groups, sync } = this.plan(model, x.shape, options, use);
     if (groups.length === 1) return trainStep(model, optimizer, x, y, options);
+    const collective = sync ? new Collective(this.collectiveBuffer, 0, groups.length) : null;
+    collective?.reset();
     const state = BufferState.save(model);
     let replies: Array<Promise<ReplicaReply>>;
     try {
@@ -151,9 +162,10 @@ export class Replicas {
           x: xs.slice(start * rowSize, (start + rows) * rowSize),
           shape: [rows, x.shape[1], x.shape[2], x.shape[3]],
           y: ys.slice(start, start + rows),
-          parts: g.map((p) => ({ start: p.start - start, size: p.size, rng: p.rng.getState() })),
+          parts: g.map((p) => ({ start: p.start - start, size: p.size, rng: p.rng.getState(), ...(p.rows ? { rows: p.rows } : {}) })),
           batchSize: n,
           labelSmoothing: options.labelSmoothing ?? 0,
+          sync: sync ? groups.length : 0,
         };
         return this.request(this.slots[i]!, req);
       });
@@ -165,11 +177,13 @@ export class Replicas {
     }
     let own: ReturnType<typeof runMicroBatches>;
     try {
-      own = runMicroBatches(model, x, y, groups[0]!, n, options, state);
+      own = runMicroBatches(model, x, y, groups[0]!, n, options, state, collective);
     } catch (e) {
       state.dispose();
-      await Promise.allSettled(replies);
-      throw e;
+      collective?.abort();
+      // A replica's own failure says more than this thread's "another replica failed".
+      const failed = (await Promise.allSettled(replies)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw e instanceof CollectiveAbortedError && failed ? failed.reason : e;
     }
     try {
       const others = await allReplies(replies);
@@ -193,6 +207,30 @@ export class Replicas {
     } finally {
       disposeSums(own);
     }
+  }
+
+  /**
+   * The step's micro-batches grouped by replica. Synchronised (BatchNorm over every replica's rows,
+   * shake draws sliced from the whole batch's: the step is the unsplit step) when each replica's
+   * share fits one micro-batch; otherwise the micro-batches of planMicroBatches (see micro_batch.ts).
+   */
+  private plan(model: Model, shape: readonly number[], options: StepOptions, use: number): { groups: MicroBatch[][]; sync: boolean } {
+    const n = shape[0]!;
+    const micro = options.microBatch && options.microBatch > 0 ? options.microBatch : autoMicroBatch(model, shape);
+    const shares = microBatchSizes(n, Math.ceil(n / use));
+    if (shares.length > 1 && Math.max(...shares) <= micro) {
+      const before = options.rng.getState();
+      let start = 0;
+      const groups = shares.map((size, i) => {
+        // The main thread's share draws from the step's generator itself, so that it moves on as
+        // the unsplit step moves it; the others replay it from the same state.
+        const part: MicroBatch = { start, size, rng: i === 0 ? options.rng : new Generator().setState(before), rows: { offset: start, total: n } };
+        start += size;
+        return [part];
+      });
+      return { groups, sync: true };
+    }
+    return { groups: splitContiguous(planMicroBatches(model, shape, options.microBatch, options.rng, use), use), sync: false };
   }
 
   /** Eval-mode logits of x, its rows shared among the replicas. */

@@ -2,6 +2,8 @@ import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
 import type { Generator } from '../nn/random.js';
 import type { Optimizer } from './optimizer.js';
+import { withSyncBatchNorm } from '../backend/batchnorm_kernels.js';
+import type { Collective } from './collective.js';
 import { planMicroBatches, type MicroBatch } from './micro_batch.js';
 
 export interface StepOptions {
@@ -120,7 +122,10 @@ export class BufferState {
 /**
  * Forward and backward over `parts` (rows of x from their start), accumulated with weight
  * n_i / batchSize. With `state`, each part starts from the saved running statistics. Only one
- * part's activations are alive at a time.
+ * part's activations are alive at a time. With `collective` (one part: this thread's share of a
+ * synchronised data-parallel step) BatchNorm takes its statistics over every replica's rows, and
+ * the loss is weighted before the backward pass, so that the gradients BatchNorm's backward pass
+ * sums over the replicas are those of the whole batch's mean loss.
  */
 export function runMicroBatches(
   model: Model,
@@ -130,6 +135,7 @@ export function runMicroBatches(
   batchSize: number,
   options: Pick<StepOptions, 'labelSmoothing'>,
   state: BufferState | null,
+  collective: Collective | null = null,
 ): PartialSums {
   const vars = model.parameters();
   let acc: PartialSums | null = null;
@@ -139,20 +145,22 @@ export function runMicroBatches(
       const xi = whole ? x : tf.slice(x, [part.start, 0, 0, 0], [part.size, -1, -1, -1]);
       const yi = whole ? y : tf.slice(y, [part.start], [part.size]);
       state?.restore();
+      const w = part.size / batchSize;
       let r: ReturnType<typeof lossAndGrads>;
       try {
-        r = lossAndGrads(model, xi, yi, vars, part.rng, options.labelSmoothing ?? 0);
+        const pass = () => lossAndGrads(model, xi, yi, vars, part, options.labelSmoothing ?? 0, collective ? w : 1);
+        r = collective ? withSyncBatchNorm(collective, pass) : pass();
       } finally {
         if (!whole) tf.dispose([xi, yi]);
       }
-      const w = part.size / batchSize;
       const prev: PartialSums | null = acc;
       const next: PartialSums = tf.tidy(() => {
         const add = (a: tf.Tensor | undefined, b: tf.Tensor) => (a ? tf.add(a, b) : b);
         const scale = (t: tf.Tensor) => (w === 1 ? tf.clone(t) : tf.mul(t, w));
+        const gradScale = collective ? (t: tf.Tensor) => tf.clone(t) : scale;
         return {
-          grads: vars.map((v, i) => add(prev?.grads[i], scale(r.grads[v.name]!))),
-          loss: add(prev?.loss, scale(r.loss)) as tf.Scalar,
+          grads: vars.map((v, i) => add(prev?.grads[i], gradScale(r.grads[v.name]!))),
+          loss: add(prev?.loss, gradScale(r.loss)) as tf.Scalar,
           correct: add(prev?.correct, tf.clone(r.correct)) as tf.Scalar,
           buffers: state ? state.current().map((b, i) => add(prev?.buffers[i], scale(b))) : [],
         };
@@ -189,20 +197,22 @@ export function applyUpdate(model: Model, optimizer: Optimizer, grads: readonly 
   });
 }
 
-/** One forward/backward pass: mean loss, correct count and the gradients keyed by variable name. */
+/** One forward/backward pass: mean loss (times `weight`), correct count and the gradients keyed by variable name. */
 function lossAndGrads(
   model: Model,
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   vars: tf.Variable[],
-  rng: Generator,
+  part: Pick<MicroBatch, 'rng' | 'rows'>,
   labelSmoothing: number,
+  weight: number,
 ): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = model.forward(x, { training: true, rng });
+    const logits = model.forward(x, { training: true, rng: part.rng, ...(part.rows ? { rows: part.rows } : {}) });
     correct = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
-    return crossEntropy(logits, y, labelSmoothing);
+    const loss = crossEntropy(logits, y, labelSmoothing);
+    return weight === 1 ? loss : tf.mul(loss, weight);
   }, vars);
   return { loss: value, correct: correct!, grads };
 }

@@ -29,10 +29,10 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm host kernels on %s', (backend
       const r = batchNormTrainHost(x, g, b, eps);
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
       const stats = [tf.sub(r.mean, mean), tf.sub(r.variance, variance)].map((d) => tf.max(tf.abs(d)));
-      tf.dispose([r.mean, r.variance]);
+      tf.dispose([r.mean, r.variance, r.unbiased]);
       const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
         const s = batchNormTrainHost(xx, gg, bb, eps);
-        tf.dispose([s.mean, s.variance]);
+        tf.dispose([s.mean, s.variance, s.unbiased]);
         return tf.sum(tf.mul(s.y, w));
       })([x, g, b]);
       return [r.y, ...grads, ...stats];

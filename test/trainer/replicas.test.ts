@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 describe('Replicas', () => {
-  it('trains as the sequential split step does: loss, parameters and running statistics (1e-5), tensors flat', async () => {
+  /** Three steps on twin models, one with trainStep and one with replicas; compares everything. */
+  async function compare(microBatch: number | undefined): Promise<void> {
     const x = randn([8, 16, 16, 3], 11) as tf.Tensor4D;
     const y = tf.tensor1d([0, 1, 2, 3, 3, 2, 1, 0], 'int32');
     const a = createModel(NAME, OPTS);
@@ -31,10 +32,11 @@ describe('Replicas', () => {
     const [oa, ob] = [new Optimizer(a.namedParameters(), sgd), new Optimizer(b.namedParameters(), sgd)];
     const [ra, rb] = [new Generator(7), new Generator(7)];
     const counts: number[] = [];
+    const opts = { lr: 0.1, gradClip: 1, ...(microBatch ? { microBatch } : {}) };
     for (let step = 0; step < 3; step++) {
       counts.push(tf.memory().numTensors);
-      const sa = trainStep(a, oa, x, y, { lr: 0.1, rng: ra, microBatch: 4, gradClip: 1 });
-      const sb = await replicas.trainStep(b, ob, x, y, { lr: 0.1, rng: rb, gradClip: 1 });
+      const sa = trainStep(a, oa, x, y, { ...opts, rng: ra });
+      const sb = await replicas.trainStep(b, ob, x, y, { ...opts, rng: rb });
       const [la, lb] = [(await sa.loss.data())[0]!, (await sb.loss.data())[0]!];
       expect(lb).toBeCloseTo(la, 5);
       expect((await sb.correct.data())[0]).toBe((await sa.correct.data())[0]);
@@ -51,6 +53,14 @@ describe('Replicas', () => {
     ob.dispose();
     a.dispose();
     b.dispose();
+  }
+
+  it('synchronised: is the unsplit step (BatchNorm over both shares, the same shake draws): loss, parameters, running statistics (1e-5), tensors flat', async () => {
+    await compare(undefined);
+  }, 60_000);
+
+  it('shares larger than a micro-batch: is the sequential split step with the same micro-batches', async () => {
+    await compare(2);
   }, 60_000);
 
   it('predicts the same logits as the model alone, over an odd batch too', async () => {

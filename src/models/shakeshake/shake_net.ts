@@ -81,7 +81,7 @@ export abstract class ShakeNet extends Module {
   /** Logits [N, numClasses] for NHWC float32 images. */
   forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor2D {
     if (x.rank !== 4) throw new RangeError(`expected NHWC images of rank 4, got shape [${x.shape}]`);
-    const opts = { training: options.training ?? false, rng: options.rng ?? this.rng };
+    const opts = { training: options.training ?? false, rng: options.rng ?? this.rng, ...(options.rows ? { rows: options.rows } : {}) };
     return tf.tidy(() => {
       let h: tf.Tensor = this.c_in.forward(x);
       if (this.bn_in) h = this.bn_in.forward(h, opts);

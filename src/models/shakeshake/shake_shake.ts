@@ -36,6 +36,8 @@ export interface ShakeShakeCall {
   training: boolean;
   rng: Generator;
   options: ResolvedShakeOptions;
+  /** A share of a larger batch: draw for all `total` rows, use [offset, offset + N) (see ForwardOptions.rows). */
+  rows?: { offset: number; total: number };
 }
 
 /**
@@ -48,8 +50,8 @@ export function shakeShake(x1: tf.Tensor, x2: tf.Tensor, call: ShakeShakeCall): 
   if (!call.training) return tf.tidy(() => tf.mul(tf.add(x1, x2), 0.5));
   const { options, rng } = call;
   const n = x1.shape[0] ?? 1;
-  const alpha = coefficients(options.forward, options.level, n, rng);
-  const beta = coefficients(options.backward, options.level, n, rng);
+  const alpha = coefficients(options.forward, options.level, n, rng, call.rows);
+  const beta = coefficients(options.backward, options.level, n, rng, call.rows);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [a, b] = args as [tf.Tensor, tf.Tensor];
     const alphaT = coefficientTensor(alpha, a.rank);
@@ -67,10 +69,12 @@ export function shakeShake(x1: tf.Tensor, x2: tf.Tensor, call: ShakeShakeCall): 
 }
 
 /** One coefficient per sample (or one for the batch), or null for the constant 0.5. */
-function coefficients(mode: 'shake' | 'even', level: 'image' | 'batch', n: number, rng: Generator): Float32Array | number {
+function coefficients(mode: 'shake' | 'even', level: 'image' | 'batch', n: number, rng: Generator, rows?: { offset: number; total: number }): Float32Array | number {
   if (mode === 'even') return 0.5;
   if (level === 'batch') return rng.uniform();
-  return rng.fillUniform(new Float32Array(n));
+  if (!rows) return rng.fillUniform(new Float32Array(n));
+  if (rows.offset < 0 || rows.offset + n > rows.total) throw new RangeError(`rows ${rows.offset}..${rows.offset + n} are outside a batch of ${rows.total}`);
+  return rng.fillUniform(new Float32Array(rows.total)).slice(rows.offset, rows.offset + n);
 }
 
 function coefficientTensor(c: Float32Array | number, rank: number): tf.Tensor {

@@ -46,7 +46,7 @@ export abstract class ShakeUnit extends Module {
     return tf.tidy(() => {
       const h1 = this.branch1.forward(x, options);
       const h2 = this.branch2.forward(x, options);
-      const h = shakeShake(h1, h2, { training: options.training ?? false, rng: options.rng, options: this.shake });
+      const h = shakeShake(h1, h2, { training: options.training ?? false, rng: options.rng, options: this.shake, ...(options.rows ? { rows: options.rows } : {}) });
       const h0 = this.shortcut ? this.shortcut.forward(x, options) : x;
       return tf.add(h, h0);
     });
