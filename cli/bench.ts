@@ -40,7 +40,7 @@ export function registerBench(program: Command): void {
     .option('--image-size <n>', 'square image side', String(BENCH_DEFAULTS.imageSize))
     .option('--num-classes <n>', 'classes', String(BENCH_DEFAULTS.numClasses))
     .option('--seed <n>', 'seed of weights, input and shake draws', String(BENCH_DEFAULTS.seed))
-    .option('--replicas <n>', "data-parallel replicas on wasm/cpu: N or 'auto' (one per core); default 1 for train, auto for eval")
+    .option('--replicas <n>', "data-parallel replicas on wasm/cpu: N or 'auto' (one per core)", 'auto')
     .option('--profile', 'also profile one step by kernel (tf.profile) and list the top kernels')
     .option('--json', 'print one JSON line')
     .action(async (flags: BenchFlags) => {

@@ -36,8 +36,8 @@ export interface BenchOptions {
   /** Also profile one more step by kernel (tf.profile; the main thread's kernels only). */
   profile?: boolean;
   /**
-   * Data-parallel replicas on the CPU backends (replicas.ts). Default: what training and evaluation
-   * use by default, 1 for train (trainer.replicas) and 'auto' (one per core) for eval.
+   * Data-parallel replicas on the CPU backends (replicas.ts). Default 'auto': one per core, as
+   * training and evaluation use by default.
    */
   replicas?: ReplicaCount;
   logger?: { info(obj: object, msg?: string): void };
@@ -113,7 +113,7 @@ export function validateBenchOptions(o: BenchOptions): Required<Omit<BenchOption
     numClasses: checkInt('number of classes', o.numClasses ?? BENCH_DEFAULTS.numClasses, 2),
     seed: checkInt('seed', o.seed ?? BENCH_DEFAULTS.seed, 0),
     profile: o.profile ?? false,
-    replicas: checkReplicas(o.replicas ?? (o.mode === 'train' ? 1 : 'auto')),
+    replicas: checkReplicas(o.replicas ?? 'auto'),
   };
 }
 

@@ -158,9 +158,9 @@ export const trainerSchema = z
       ),
     replicas: z
       .union([count(1), z.literal('auto')])
-      .default(1)
+      .default('auto')
       .describe(
-        "Data-parallel training replicas on the wasm and cpu backends: each batch is shared among this many threads, each with its own backend (about Nx the images/s on N cores). BatchNorm then normalises each replica's share with its own statistics, as PyTorch's DistributedDataParallel without SyncBatchNorm; 1 = the exact full-batch step. 'auto' = one per core (1 on other backends). Evaluation always uses every core on wasm and cpu, which changes nothing in its results.",
+        "Data-parallel training replicas on the wasm and cpu backends: each batch is shared among this many threads, each with its own backend. BatchNorm is synchronised (statistics over the whole batch) and the shake draws are the whole batch's, so the step is the single-thread step up to float rounding; only when a share exceeds micro_batch does each micro-batch use its own statistics, as without replicas. 'auto' = one per core (1 on other backends); 1 = the main thread only. Evaluation always uses every core on wasm and cpu.",
       ),
     checkpoint_every: count(1).default(1).describe('Epochs between checkpoints.'),
     keep_checkpoints: count(0).default(3).describe('Periodic checkpoints kept besides the last and the best (the newest ones).'),

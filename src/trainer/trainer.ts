@@ -200,7 +200,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
       log.warn({ was: resumed.state.backend, now: backend.name }, 'resuming on another backend: metrics will not match an uninterrupted run to the last digit');
     }
     if ((resumed.state.replicas ?? 1) !== trainReplicas) {
-      log.warn({ was: resumed.state.replicas ?? 1, now: trainReplicas }, 'resuming with another number of replicas: the batches split differently, so metrics will not match an uninterrupted run');
+      log.warn({ was: resumed.state.replicas ?? 1, now: trainReplicas }, 'resuming with another number of replicas: metrics will not match an uninterrupted run to the last digit');
     }
     await writeMetricsHistory(join(runDir, 'metrics.jsonl'), state.history);
     log.info({ runDir, epoch: state.epoch, batch: state.batch, step: state.step }, `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`);
@@ -212,7 +212,7 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   if (trainReplicas === 1 && poolSize > 1) {
     log.info(
       { cores: poolSize },
-      `training steps use one core of ${poolSize}; trainer.replicas: auto shares each batch among them (up to ${poolSize}x faster; BatchNorm then normalises each share on its own)`,
+      `training steps use one core of ${poolSize}; trainer.replicas: auto shares each batch among them (the same steps, up to ${poolSize}x faster)`,
     );
   }
 

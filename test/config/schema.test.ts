@@ -41,7 +41,7 @@ describe('config defaults', () => {
         label_smoothing: 0,
         grad_clip: 0,
         micro_batch: 0,
-        replicas: 1,
+        replicas: 'auto',
         checkpoint_every: 1,
         keep_checkpoints: 3,
         eval_every: 1,
