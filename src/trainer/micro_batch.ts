@@ -1,14 +1,14 @@
 /**
  * Splitting a training batch into micro-batches, for batches whose activations do not fit the
  * backend's memory (wasm: one 4 GiB heap; ShakeResNet-26 2x32d needs about 70 MiB an image in a
- * training step, so batch 64 aborts) and for data-parallel replicas (replicas.ts), which run the
- * micro-batches of one step on several threads.
+ * training step, so batch 64 aborts). Data-parallel replicas (replicas.ts) run these micro-batches
+ * on several threads when a replica's share does not fit one micro-batch.
  *
  * Semantics of a split step (see trainStep): the batch of N is cut into k contiguous micro-batches
  * whose sizes differ by at most one; each runs forward and backward on its own and their gradients
  * are summed with weight n_i / N, so the loss and the gradient are the full batch's mean exactly for
  * every layer without batch statistics. BatchNorm normalises each micro-batch with its own statistics
- * ("ghost batch norm", as PyTorch's DistributedDataParallel without SyncBatchNorm does), and the
+ * ("ghost batch norm"; replicas whose shares fit one micro-batch synchronise it instead), and the
  * running statistics move once per step, towards the n_i / N-weighted mean of the micro-batches'
  * statistics (exactly the batch's mean for running_mean; running_var misses the spread between the
  * micro-batches' means). Each micro-batch draws its shake coefficients from its own generator, forked

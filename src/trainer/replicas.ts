@@ -6,15 +6,17 @@
  * speeds up the convolutions only, and is opt-in here, see wasm_threads.ts), so a second core is
  * otherwise idle. Two replicas on two cores measured 2x the images/s of one (bench/cpu/RESULTS.md).
  *
- * A training step is split into micro-batches (micro_batch.ts, at least one per replica); the main
- * thread runs the first share and each worker the next, all from the same weights, sent with every
- * request (1.5 M parameters for ShakeResNet-26 2x32d: a few ms against seconds of compute). The
- * gradients, losses and running statistics come back and are combined exactly as a sequential split
- * step combines them, so a step with replicas equals trainStep with the same micro-batches. Note
- * what that means for BatchNorm: each micro-batch is normalised with its own statistics (as PyTorch's
- * DistributedDataParallel without SyncBatchNorm). Evaluation has no such caveat: each replica scores
- * its rows with the same running statistics.
- */
+ * Each replica gets a share of the step's batch and the main thread's weights, sent with every
+ * request (1.5 M parameters for ShakeResNet-26 2x32d: a few ms against seconds of compute); the
+ * gradients, losses and running statistics come back and are summed. When each share fits one
+ * micro-batch (the usual case), the step is synchronised: BatchNorm's statistics and gradient sums
+ * are exchanged among the replicas inside its kernels (collective.ts, a blocking all-reduce over
+ * shared memory: a tfjs kernel is synchronous and cannot await a message), and each share takes its
+ * rows of the whole batch's shake draws, so the step is the single-thread step up to float rounding.
+ * Otherwise (a share larger than the micro-batch limit) the replicas run the micro-batches of
+ * micro_batch.ts, with its per-micro-batch BatchNorm, exactly as the sequential split step would.
+ * Evaluation just shares the rows: each replica scores its rows with the same running statistics.
+  */
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 
