@@ -175,6 +175,8 @@ export class Replicas {
       for (const r of replies) r.catch(() => undefined);
     } catch (e) {
       state.dispose();
+      // Replicas already sent their share would wait for this thread at the first exchange.
+      collective?.abort();
       throw e;
     }
     let own: ReturnType<typeof runMicroBatches>;
@@ -287,10 +289,11 @@ export class Replicas {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
+  /** Throws at once (nothing is sent) when the replicas failed, are closed or the slot is busy. */
   private request(slot: Slot, req: ReplicaRequest | null): Promise<ReplicaReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closing) return Promise.reject(new ReplicaError('replicas are closed'));
-    if (slot.pending) return Promise.reject(new ReplicaError(`replica ${slot.index} is still busy with a request`));
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new ReplicaError('replicas are closed');
+    if (slot.pending) throw new ReplicaError(`replica ${slot.index} is still busy with a request`);
     return new Promise<ReplicaReply>((resolve, reject) => {
       slot.pending = { resolve, reject };
       slot.worker.ref();
