@@ -34,6 +34,9 @@ import { applyUpdate, BufferState, disposeSums, runMicroBatches, trainStep, type
 
 export type ReplicaCount = number | 'auto';
 
+/** How to run without worker threads, wherever the replica count came from. */
+const ONE_REPLICA = 'run on the main thread only with trainer.replicas: 1 (or --replicas 1)';
+
 /** Numbers one synchronised BatchNorm exchange may carry: 2 per channel + 1, for up to 8192 channels. */
 const SYNC_MAX_VALUES = 2 * 8192 + 1;
 
@@ -110,7 +113,7 @@ export class Replicas {
             name: `archai-replica-${i}`,
             env: { ...process.env, ARCHAI_TS_WASM_THREADS: '' },
           },
-          'replicas need tsx when run from TypeScript sources (npm i -D tsx), or set replicas: 1',
+          `replicas need tsx when run from TypeScript sources (npm i -D tsx), or ${ONE_REPLICA}`,
         );
       } catch (err) {
         await replicas.close();
@@ -119,9 +122,9 @@ export class Replicas {
       const slot: Slot = { index: i, worker, pending: null };
       slots.push(slot);
       worker.on('message', (reply: ReplicaReply) => replicas.onReply(slot, reply));
-      worker.on('error', (err) => replicas.fail(new ReplicaError(`replica ${i} failed (${err.message.split('\n')[0]}); set replicas: 1 to train on the main thread only`)));
+      worker.on('error', (err) => replicas.fail(new ReplicaError(`replica ${i} failed (${err.message.split('\n')[0]}); ${ONE_REPLICA}`)));
       worker.on('exit', (code) => {
-        if (!replicas.closing) replicas.fail(new ReplicaError(`replica ${i} exited with code ${code}; set replicas: 1 to train on the main thread only`));
+        if (!replicas.closing) replicas.fail(new ReplicaError(`replica ${i} exited with code ${code}; ${ONE_REPLICA}`));
       });
       ready.push(replicas.request(slot, null));
     }

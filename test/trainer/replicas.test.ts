@@ -78,7 +78,7 @@ describe('Replicas', () => {
   }, 60_000);
 
   it('says which replica failed and how to go on', async () => {
-    await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(/replica 1 failed.*set replicas: 1/);
+    await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(/replica 1 failed.*trainer\.replicas: 1 \(or --replicas 1\)/);
   }, 60_000);
 });
 
