@@ -66,6 +66,11 @@ export function autoMicroBatch(model: Model, batchShape: readonly number[], back
   return Math.max(1, Math.min(n, Math.floor(WASM_ACTIVATION_BUDGET_BYTES / perImage)));
 }
 
+/** The most images one pass may take: `microBatch` when set (> 0), else autoMicroBatch's choice. */
+export function microBatchLimit(model: Model, batchShape: readonly number[], microBatch: number | undefined): number {
+  return microBatch && microBatch > 0 ? microBatch : autoMicroBatch(model, batchShape);
+}
+
 /** One micro-batch of a step: rows [start, start + size) of the batch and its shake generator. */
 export interface MicroBatch {
   start: number;
@@ -82,7 +87,7 @@ export interface MicroBatch {
  */
 export function planMicroBatches(model: Model, batchShape: readonly number[], microBatch: number | undefined, rng: Generator, minParts = 1): MicroBatch[] {
   const n = batchShape[0]!;
-  const micro = microBatch && microBatch > 0 ? microBatch : autoMicroBatch(model, batchShape);
+  const micro = microBatchLimit(model, batchShape, microBatch);
   const sizes = microBatchSizes(n, Math.min(micro, n, Math.ceil(n / Math.max(1, minParts))));
   if (sizes.length === 1) return [{ start: 0, size: n, rng }];
   let start = 0;

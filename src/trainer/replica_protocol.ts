@@ -11,7 +11,7 @@ export interface ReplicaInit {
   rank: number;
 }
 
-/** The model's parameters (model.parameters() order) and float buffers (BufferState.floatNames order). */
+/** The model's parameters (model.parameters() order) and float buffers (floatBuffers order, step.ts). */
 export interface ReplicaWeights {
   params: Float32Array[];
   buffers: Float32Array[];
@@ -43,7 +43,7 @@ export interface ReplicaEvalRequest extends ReplicaWeights {
 export type ReplicaRequest = ReplicaTrainRequest | ReplicaEvalRequest;
 
 export type ReplicaReply =
-  | { id: -1; kind: 'ready'; params: string[]; buffers: string[] }
+  | { id: -1; kind: 'ready' }
   | { id: number; kind: 'train'; grads: Float32Array[]; loss: number; correct: number; buffers: Float32Array[] }
   | { id: number; kind: 'eval'; logits: Float32Array; shape: [number, number] }
   | { id: number; kind: 'error'; error: string };

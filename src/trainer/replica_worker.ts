@@ -10,7 +10,7 @@ import { createModel } from '../registry/index.js';
 import { tf } from '../tf.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
 import { Collective } from './collective.js';
-import { BufferState, disposeSums, runMicroBatches } from './step.js';
+import { BufferState, disposeSums, floatBuffers, runMicroBatches } from './step.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replica worker must run in a worker thread');
@@ -18,7 +18,7 @@ const init = workerData as ReplicaInit;
 await setBackend(init.backend);
 const model = createModel(init.model, init.modelOptions);
 const params = model.parameters();
-const floatBuffers = [...model.namedBuffers()].filter(([, v]) => v.dtype === 'float32');
+const buffers = floatBuffers(model).map(([, v]) => v);
 
 function setWeights(w: ReplicaWeights): void {
   const assign = (v: tf.Variable, data: Float32Array) => {
@@ -27,7 +27,7 @@ function setWeights(w: ReplicaWeights): void {
     t.dispose();
   };
   params.forEach((v, i) => assign(v, w.params[i]!));
-  floatBuffers.forEach(([, v], i) => assign(v, w.buffers[i]!));
+  buffers.forEach((v, i) => assign(v, w.buffers[i]!));
 }
 
 /** A copy of t's values: what data() gives may be the backend's own storage, which a transfer would take away. */
@@ -86,5 +86,4 @@ port.on('message', (req: ReplicaRequest) => {
     }
   });
 });
-const ready: ReplicaReply = { id: -1, kind: 'ready', params: [...model.namedParameters().keys()], buffers: floatBuffers.map(([k]) => k) };
-port.postMessage(ready);
+port.postMessage({ id: -1, kind: 'ready' } satisfies ReplicaReply);

@@ -27,10 +27,10 @@ import { tf } from '../tf.js';
 import { startWorker } from '../worker_thread.js';
 import { Generator } from '../nn/random.js';
 import { Collective, CollectiveAbortedError } from './collective.js';
-import { autoMicroBatch, microBatchSizes, planMicroBatches, type MicroBatch } from './micro_batch.js';
+import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from './micro_batch.js';
 import type { Optimizer } from './optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
-import { applyUpdate, BufferState, disposeSums, runMicroBatches, trainStep, type StepOptions, type StepResult } from './step.js';
+import { applyUpdate, BufferState, disposeSums, floatBuffers, runMicroBatches, trainStep, type StepOptions, type StepResult } from './step.js';
 
 export type ReplicaCount = number | 'auto';
 
@@ -155,8 +155,7 @@ export class Replicas {
     const state = BufferState.save(model);
     let replies: Array<Promise<ReplicaReply>>;
     try {
-      const [weights, xs, ys] = await Promise.all([readWeights(model, state), x.data() as Promise<Float32Array>, y.data() as Promise<Int32Array>]);
-      const rowSize = x.size / n;
+      const [weights, xs, ys] = await Promise.all([readWeights(model), x.data() as Promise<Float32Array>, y.data() as Promise<Int32Array>]);
       replies = groups.slice(1).map((g, i) => {
         const start = g[0]!.start;
         const rows = g.reduce((s, p) => s + p.size, 0);
@@ -164,8 +163,7 @@ export class Replicas {
           id: 0,
           kind: 'train',
           ...copyWeights(weights),
-          x: xs.slice(start * rowSize, (start + rows) * rowSize),
-          shape: [rows, x.shape[1], x.shape[2], x.shape[3]],
+          ...rowsOf(x.shape, xs, start, rows),
           y: ys.slice(start, start + rows),
           parts: g.map((p) => ({ start: p.start - start, size: p.size, rng: p.rng.getState(), ...(p.rows ? { rows: p.rows } : {}) })),
           batchSize: n,
@@ -223,7 +221,7 @@ export class Replicas {
    */
   private plan(model: Model, shape: readonly number[], options: StepOptions, use: number): { groups: MicroBatch[][]; sync: boolean } {
     const n = shape[0]!;
-    const micro = options.microBatch && options.microBatch > 0 ? options.microBatch : autoMicroBatch(model, shape);
+    const micro = microBatchLimit(model, shape, options.microBatch);
     const shares = microBatchSizes(n, Math.ceil(n / use));
     if (shares.length > 1 && Math.max(...shares) <= micro) {
       const before = options.rng.getState();
@@ -245,28 +243,15 @@ export class Replicas {
     const n = x.shape[0];
     const used = Math.min(this.count, n);
     if (used === 1) return tf.tidy(() => model.forward(x, { training: false }));
-    const sizes = Array.from({ length: used }, (_, i) => Math.floor(n / used) + (i < n % used ? 1 : 0));
-    const state = BufferState.save(model);
-    let replies: Array<Promise<ReplicaReply>>;
-    try {
-      const [weights, xs] = await Promise.all([readWeights(model, state), x.data() as Promise<Float32Array>]);
-      const rowSize = x.size / n;
-      let start = sizes[0]!;
-      replies = sizes.slice(1).map((rows, i) => {
-        const req: ReplicaRequest = {
-          id: 0,
-          kind: 'eval',
-          ...copyWeights(weights),
-          x: xs.slice(start * rowSize, (start + rows) * rowSize),
-          shape: [rows, x.shape[1], x.shape[2], x.shape[3]],
-        };
-        start += rows;
-        return this.request(this.slots[i]!, req);
-      });
-      for (const r of replies) r.catch(() => undefined);
-    } finally {
-      state.dispose();
-    }
+    const sizes = microBatchSizes(n, Math.ceil(n / used));
+    const [weights, xs] = await Promise.all([readWeights(model), x.data() as Promise<Float32Array>]);
+    let start = sizes[0]!;
+    const replies = sizes.slice(1).map((rows, i) => {
+      const req: ReplicaRequest = { id: 0, kind: 'eval', ...copyWeights(weights), ...rowsOf(x.shape, xs, start, rows) };
+      start += rows;
+      return this.request(this.slots[i]!, req);
+    });
+    for (const r of replies) r.catch(() => undefined);
     const own = tf.tidy(() => model.forward(tf.slice(x, [0, 0, 0, 0], [sizes[0]!, -1, -1, -1]), { training: false }));
     try {
       const others = await allReplies(replies);
@@ -352,9 +337,15 @@ function splitContiguous(parts: MicroBatch[], k: number): MicroBatch[][] {
   return groups;
 }
 
-async function readWeights(model: Model, state: BufferState): Promise<ReplicaWeights> {
+/** Rows [start, start + rows) of an NHWC batch read into xs: a copy for one replica's request. */
+function rowsOf(shape: readonly number[], xs: Float32Array, start: number, rows: number): { x: Float32Array; shape: [number, number, number, number] } {
+  const rowSize = shape[1]! * shape[2]! * shape[3]!;
+  return { x: xs.slice(start * rowSize, (start + rows) * rowSize), shape: [rows, shape[1]!, shape[2]!, shape[3]!] };
+}
+
+async function readWeights(model: Model): Promise<ReplicaWeights> {
   const read = (v: tf.Tensor) => v.data() as Promise<Float32Array>;
-  const [params, buffers] = await Promise.all([Promise.all(model.parameters().map(read)), Promise.all(state.current().map(read))]);
+  const [params, buffers] = await Promise.all([Promise.all(model.parameters().map(read)), Promise.all(floatBuffers(model).map(([, v]) => read(v)))]);
   return { params, buffers };
 }
 

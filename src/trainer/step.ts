@@ -61,7 +61,7 @@ export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y:
 /**
  * Sums over some micro-batches of one batch of N, each weighted n_i / N: gradients (in the order of
  * model.parameters()), loss, and, when the step is split, the running-statistic buffers each
- * micro-batch left (in the order of BufferState.floatNames; empty when the step is not split).
+ * micro-batch left (in floatBuffers order; empty when the step is not split).
  * Correct predictions are a plain sum.
  */
 export interface PartialSums {
@@ -76,6 +76,14 @@ export interface PartialSums {
  * leaves its own; the step ends with their weighted mean: one momentum update with the mean of the
  * micro-batches' statistics, whichever thread ran which micro-batch.
  */
+/**
+ * The model's float32 buffers (BatchNorm's running statistics), in namedBuffers order: the ones a
+ * split step averages and data-parallel replicas exchange. Integer buffers (counters) are left out.
+ */
+export function floatBuffers(model: Model): Array<[string, tf.Variable]> {
+  return [...model.namedBuffers()].filter(([, v]) => v.dtype === 'float32');
+}
+
 export class BufferState {
   private constructor(
     private readonly floats: Array<[string, tf.Variable, tf.Tensor]>,
@@ -83,21 +91,12 @@ export class BufferState {
   ) {}
 
   static save(model: Model): BufferState {
-    const floats: Array<[string, tf.Variable, tf.Tensor]> = [];
-    const others: Array<[tf.Variable, tf.Tensor]> = [];
-    for (const [k, v] of model.namedBuffers()) {
-      if (v.dtype === 'float32') floats.push([k, v, tf.clone(v)]);
-      else others.push([v, tf.clone(v)]);
-    }
+    const floats = floatBuffers(model).map(([k, v]): [string, tf.Variable, tf.Tensor] => [k, v, tf.clone(v)]);
+    const others = [...model.namedBuffers().values()].filter((v) => v.dtype !== 'float32').map((v): [tf.Variable, tf.Tensor] => [v, tf.clone(v)]);
     return new BufferState(floats, others);
   }
 
-  /** Names of the float buffers whose micro-batch values are averaged, in order. */
-  get floatNames(): string[] {
-    return this.floats.map(([k]) => k);
-  }
-
-  /** Float buffers' values now, in floatNames order (the tensors are the variables themselves). */
+  /** Float buffers' values now, in floatBuffers order (the tensors are the variables themselves). */
   current(): tf.Variable[] {
     return this.floats.map(([, v]) => v);
   }
@@ -146,9 +145,12 @@ export function runMicroBatches(
       const yi = whole ? y : tf.slice(y, [part.start], [part.size]);
       state?.restore();
       const w = part.size / batchSize;
+      // The weight goes on the loss before backward when synchronised, on the gradients after otherwise.
+      const lossWeight = collective ? w : 1;
+      const gradWeight = collective ? 1 : w;
       let r: ReturnType<typeof lossAndGrads>;
       try {
-        const pass = () => lossAndGrads(model, xi, yi, vars, part, options.labelSmoothing ?? 0, collective ? w : 1);
+        const pass = () => lossAndGrads(model, xi, yi, vars, part, options.labelSmoothing ?? 0, lossWeight);
         r = collective ? withSyncBatchNorm(collective, pass) : pass();
       } finally {
         if (!whole) tf.dispose([xi, yi]);
@@ -156,13 +158,12 @@ export function runMicroBatches(
       const prev: PartialSums | null = acc;
       const next: PartialSums = tf.tidy(() => {
         const add = (a: tf.Tensor | undefined, b: tf.Tensor) => (a ? tf.add(a, b) : b);
-        const scale = (t: tf.Tensor) => (w === 1 ? tf.clone(t) : tf.mul(t, w));
-        const gradScale = collective ? (t: tf.Tensor) => tf.clone(t) : scale;
+        const scale = (t: tf.Tensor, k: number) => (k === 1 ? tf.clone(t) : tf.mul(t, k));
         return {
-          grads: vars.map((v, i) => add(prev?.grads[i], gradScale(r.grads[v.name]!))),
-          loss: add(prev?.loss, gradScale(r.loss)) as tf.Scalar,
+          grads: vars.map((v, i) => add(prev?.grads[i], scale(r.grads[v.name]!, gradWeight))),
+          loss: add(prev?.loss, scale(r.loss, gradWeight)) as tf.Scalar,
           correct: add(prev?.correct, tf.clone(r.correct)) as tf.Scalar,
-          buffers: state ? state.current().map((b, i) => add(prev?.buffers[i], scale(b))) : [],
+          buffers: state ? state.current().map((b, i) => add(prev?.buffers[i], scale(b, w))) : [],
         };
       });
       tf.dispose([...Object.values(r.grads), r.loss, r.correct]);
