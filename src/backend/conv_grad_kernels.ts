@@ -9,6 +9,7 @@
  */
 import { tf } from '../tf.js';
 import { flipFilter } from './flip_filter_kernel.js';
+import { wasmFilterGrad, type ConvGeometry } from './wasm_conv_filter_grad.js';
 
 type Tensor4D = tf.Tensor4D;
 type PadAttr = tf.Conv2DBackpropFilterAttrs['pad'];
@@ -32,7 +33,7 @@ export function registerConvGradKernels(backendName: string): void {
       `registerConvGradKernels: backend '${backendName}' is not registered; import its package first`,
     );
   }
-  replaceKernel(FILTER, backendName, filterGrad);
+  replaceKernel(FILTER, backendName, filterGrad, backendName === 'wasm' ? directFilterGrad : undefined);
   replaceKernel(INPUT, backendName, inputGrad);
   registered.add(backendName);
 }
@@ -42,7 +43,10 @@ type GradImpl = (
   attrs: Record<string, unknown>,
 ) => tf.Tensor;
 
-function replaceKernel(kernelName: string, backendName: string, impl: GradImpl): void {
+/** A kernel working on the backend's memory directly; null where it does not apply. */
+type DirectImpl = (params: KernelParams) => tf.TensorInfo | null;
+
+function replaceKernel(kernelName: string, backendName: string, impl: GradImpl, direct?: DirectImpl): void {
   const stock = tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined;
   const kernelFunc = (params: KernelParams): tf.TensorInfo => {
     const attrs = (params.attrs ?? {}) as Record<string, unknown>;
@@ -55,6 +59,8 @@ function replaceKernel(kernelName: string, backendName: string, impl: GradImpl):
       }
       return stock.kernelFunc(params) as tf.TensorInfo;
     }
+    const result = direct?.(params);
+    if (result != null) return result;
     const backend = params.backend as tf.KernelBackend;
     const out: tf.Tensor = tf.tidy(() => {
       const inputs: Record<string, tf.Tensor> = {};
@@ -89,18 +95,11 @@ function covered(attrs: Record<string, unknown>): boolean {
   return true;
 }
 
-interface PadInfo {
-  top: number;
-  left: number;
-  strideH: number;
-  strideW: number;
-}
-
 function padInfo(
   inShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   attrs: Record<string, unknown>,
-): PadInfo {
+): ConvGeometry {
   const info = tf.backend_util.computeConv2DInfo(
     inShape,
     filterShape,
@@ -148,6 +147,14 @@ function padOrCrop(t: Tensor4D, top: number, bottom: number, left: number, right
     ]);
   }
   return r;
+}
+
+function directFilterGrad(params: KernelParams): tf.TensorInfo | null {
+  const attrs = (params.attrs ?? {}) as Record<string, unknown>;
+  const x = params.inputs['x'];
+  if (x == null) return null;
+  const filterShape = attrs['filterShape'] as [number, number, number, number];
+  return wasmFilterGrad(params, filterShape, padInfo(x.shape as [number, number, number, number], filterShape, attrs));
 }
 
 /**

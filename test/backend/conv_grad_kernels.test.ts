@@ -177,6 +177,50 @@ for (const backend of ['cpu', 'wasm']) {
   });
 }
 
+describe('the SIMD filter gradient on wasm (output widths a multiple of 8)', () => {
+  // Input widths 3 and 5 reach the one-channel edge loop, 8 and 12 the 4x8 tiles (12: both).
+  const direct: Case[] = [];
+  for (const [strides, pad] of [
+    [1, 'same'],
+    [2, 'same'],
+    [1, 'valid'],
+    [2, [[0, 0], [0, 1], [2, 0], [0, 0]]],
+    [[2, 1], 'same'], // not a number pad: tfjs-backend-wasm's forward conv crashes on [2, 1] with pad 1
+  ] as [Case['strides'], Pad][]) {
+    for (const [k, cin, cout] of [
+      [3, 8, 8],
+      [3, 3, 16],
+      [1, 12, 8],
+      [3, 5, 8],
+    ] as const) {
+      direct.push({ x: [3, 9, 7, cin], w: [k, k, cin, cout], strides, pad });
+    }
+  }
+  direct.push({ x: [2, 10, 9, 4], w: [5, 4, 4, 8], strides: 2, pad: 'same' });
+
+  it.each(direct.map((c) => [JSON.stringify(c), c] as const))('%s', async (_label, c) => {
+    const ours = await gradsOn('wasm', c);
+    const ref = await gradsOn(STOCK, c);
+    expectClose(ours.dw, ref.dw, 'dW');
+  });
+
+  it('runs as one kernel: no transposes or pads around it', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(values(2 * 8 * 8 * 4, 9), [2, 8, 8, 4]);
+    const dy = tf.tensor4d(values(2 * 8 * 8 * 16, 10), [2, 8, 8, 16]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 16] };
+    const profile = await tf.profile(() => tf.engine().runKernel(FILTER, { x, dy }, attrs) as tf.Tensor);
+    expect(profile.kernelNames).toEqual([FILTER]);
+    // A width that is not a multiple of 8 still takes the forward-conv rewrite.
+    const dy6 = tf.tensor4d(values(2 * 8 * 8 * 6, 11), [2, 8, 8, 6]);
+    const rewrite = await tf.profile(() =>
+      tf.engine().runKernel(FILTER, { x, dy: dy6 }, { ...attrs, filterShape: [3, 3, 4, 6] }) as tf.Tensor,
+    );
+    expect(rewrite.kernelNames).toContain('Transpose');
+    tf.dispose([x, dy, dy6]);
+  });
+});
+
 describe('cases the forward-conv kernels do not cover', () => {
   it('NCHW falls back to the stock kernels on cpu', async () => {
     const c: Case = { x: [2, 3, 7, 6], w: [3, 3, 3, 4], strides: 2, pad: 'same' };

@@ -1,0 +1,12 @@
+import { tf, setBackend } from '../dist/src/index.js';
+await setBackend('wasm');
+const b = tf.backend();
+const x = tf.randomNormal([3,9,7,8]); const dy = tf.randomNormal([3,5,7,8]);
+const guard = tf.ones([1000]);
+const attrs = { strides: [2,1], pad: 1, dataFormat: 'NHWC', filterShape: [3,3,8,8] };
+const before = b.wasm._malloc(4); b.wasm._free(before);
+const dw = tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs);
+const off = (t) => b.dataIdMap.get(t.dataId).memoryOffset;
+console.log('x', off(x), 'dy', off(dy), 'dw', off(dw), 'guard', off(guard), 'sum guard', (await guard.sum().data())[0]);
+console.log((await dw.data()).slice(0,4));
+const y = tf.conv2d(x, tf.ones([3,3,8,8]), 1, 'same'); console.log((await y.data())[0]);

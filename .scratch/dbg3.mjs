@@ -1,0 +1,11 @@
+import { tf, setBackend } from '../dist/src/index.js';
+await setBackend('wasm');
+const which = process.argv[2];
+const x = tf.randomNormal([3,9,7,8]), w = tf.randomNormal([3,3,8,6]);
+const g = tf.grads((a, f) => tf.sum(tf.conv2d(a, f, [2,1], 1)))([x, w]);
+const r = which === 'dx' ? g[0] : g[1];
+console.log((await r.data())[0]);
+const ts = []; for (let i=0;i<50;i++) ts.push(tf.ones([100+i]));
+console.log((await tf.addN(ts.map(t=>tf.sum(t))).data())[0]);
+tf.dispose(g);
+console.log('ok');

@@ -1,0 +1,10 @@
+import { tf, setBackend } from '../dist/src/index.js';
+await setBackend(process.argv[3] ?? 'wasm');
+const which = process.argv[2];
+const x = tf.randomNormal([3,9,7,8]), w = tf.randomNormal([3,3,8,6]), dy = tf.randomNormal([3,5,7,6]);
+let r;
+if (which === 'dx') r = tf.engine().runKernel('Conv2DBackpropInput', {dy, filter: w}, {strides:[2,1], pad:1, dataFormat:'NHWC', inputShape:[3,9,7,8]});
+else r = tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, {strides:[2,1], pad:1, dataFormat:'NHWC', filterShape:[3,3,8,6]});
+console.log(r.shape, (await r.data())[0]);
+const ts = []; for (let i=0;i<50;i++) ts.push(tf.ones([100+i]));
+console.log((await tf.addN(ts.map(t=>tf.sum(t))).data())[0]);
