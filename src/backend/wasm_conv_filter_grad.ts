@@ -15,8 +15,9 @@ export interface ConvGeometry {
 }
 
 /**
- * The filter gradient, or null where the forward-conv rewrite is the faster one: output widths
- * that are not a multiple of 8 leave the kernel's scalar edge loop doing most of the work.
+ * The filter gradient, or null where the forward-conv rewrite is to be used: where the kernels
+ * cannot bind (wasmKernels), and for output widths that are not a multiple of 8, which leave the
+ * kernel's scalar edge loop doing most of the work.
  */
 export function wasmFilterGrad(
   params: Parameters<tf.KernelFunc>[0],
@@ -31,11 +32,13 @@ export function wasmFilterGrad(
   const [n, h, w] = x.shape as [number, number, number, number];
   const [, oh, ow] = dy.shape as [number, number, number, number];
   const backend = params.backend as object;
+  const kernels = wasmKernels(backend);
+  if (kernels == null) return null;
   const memory = hostMemory('wasm', backend);
   // Allocate before taking addresses: an allocation may grow (move) the heap.
   const dw = memory.alloc(filterShape);
   const at = (t: tf.TensorInfo): number => memory.read(t).byteOffset;
-  wasmKernels(backend).conv2d_filter_grad(
+  kernels.conv2d_filter_grad(
     at(x), at(dy), at(dw), n, h, w, c, oh, ow, k, fh, fw, g.strideH, g.strideW, g.top, g.left,
   );
   return dw;

@@ -19,19 +19,24 @@ interface WasmBackendLike {
 }
 
 let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<object, WasmKernels>();
+const instances = new WeakMap<object, WasmKernels | null>();
 
-/** Our kernels bound to the heap of `backend` (a tfjs-backend-wasm backend). */
-export function wasmKernels(backend: object): WasmKernels {
+/**
+ * Our kernels bound to the heap of `backend` (a tfjs-backend-wasm backend), or null where they
+ * cannot bind: tfjs's threaded build (ARCHAI_TS_WASM_THREADS) keeps its heap in a shared memory,
+ * which a module built for the default single-threaded build cannot import. Callers then use tfjs's
+ * own kernels.
+ */
+export function wasmKernels(backend: object): WasmKernels | null {
   let kernels = instances.get(backend);
-  if (kernels == null) {
+  if (kernels === undefined) {
     const memory = (backend as WasmBackendLike).wasm?.asm?.memory;
-    if (!(memory instanceof WebAssembly.Memory)) {
-      throw new Error('wasm kernels: the backend exposes no WebAssembly memory (wasm.asm.memory); is it tfjs-backend-wasm 4.x?');
+    if (memory instanceof WebAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer)) {
+      compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+      kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmKernels;
+    } else {
+      kernels = null;
     }
-    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    kernels = instance.exports as unknown as WasmKernels;
     instances.set(backend, kernels);
   }
   return kernels;
