@@ -36,8 +36,8 @@ function compile(files) {
     // -fno-builtin: no memset/memcpy calls (there is no libc to link); --import-memory: the
     // kernels work in place on tfjs's heap, so the module has no memory of its own.
     execFileSync(clang, [
-      '--target=wasm32', '-O3', '-msimd128', '-fno-builtin', '-nostdlib',
-      '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all', '-o', wasm, ...files,
+      '--target=wasm32', '-O3', '-msimd128', '-mmutable-globals', '-fno-builtin', '-nostdlib',
+      '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--export=__stack_pointer', '-Wl,--strip-all', '-o', wasm, ...files,
     ], { stdio: 'inherit' });
     return readFileSync(wasm);
   } finally {

@@ -22,6 +22,7 @@ import {
   type AdapterDescription,
 } from './webgpu.js';
 import { firstLine, resolvable } from './packages.js';
+import { registerWasmConv2dKernels } from './wasm_conv2d.js';
 import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm_threads.js';
 
 export interface BackendInfo {
@@ -223,6 +224,7 @@ async function activate(name: ConcreteBackendName, auto: boolean): Promise<Backe
     registerBatchNormKernels(spec.tfName);
     registerFlipFilterKernel(spec.tfName);
   }
+  if (spec.tfName === 'wasm') registerWasmConv2dKernels();
   const extra = spec.describe ? await spec.describe() : {};
   return { name, tfBackend: tf.getBackend(), ...extra };
 }

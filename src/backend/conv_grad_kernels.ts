@@ -9,7 +9,7 @@
  */
 import { tf } from '../tf.js';
 import { flipFilter } from './flip_filter_kernel.js';
-import { wasmFilterGrad, type ConvGeometry } from './wasm_conv_filter_grad.js';
+import { wasmFilterGrad, wasmInputGrad, type ConvGeometry } from './wasm_conv_grads.js';
 
 type Tensor4D = tf.Tensor4D;
 type PadAttr = tf.Conv2DBackpropFilterAttrs['pad'];
@@ -33,8 +33,9 @@ export function registerConvGradKernels(backendName: string): void {
       `registerConvGradKernels: backend '${backendName}' is not registered; import its package first`,
     );
   }
-  replaceKernel(FILTER, backendName, filterGrad, backendName === 'wasm' ? directFilterGrad : undefined);
-  replaceKernel(INPUT, backendName, inputGrad);
+  const wasm = backendName === 'wasm';
+  replaceKernel(FILTER, backendName, filterGrad, wasm ? directFilterGrad : undefined);
+  replaceKernel(INPUT, backendName, inputGrad, wasm ? directInputGrad : undefined);
   registered.add(backendName);
 }
 
@@ -155,6 +156,14 @@ function directFilterGrad(params: KernelParams): tf.TensorInfo | null {
   if (x == null) return null;
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   return wasmFilterGrad(params, filterShape, padInfo(x.shape as [number, number, number, number], filterShape, attrs));
+}
+
+function directInputGrad(params: KernelParams): tf.TensorInfo | null {
+  const attrs = (params.attrs ?? {}) as Record<string, unknown>;
+  const filter = params.inputs['filter'];
+  if (filter == null) return null;
+  const inputShape = attrs['inputShape'] as [number, number, number, number];
+  return wasmInputGrad(params, inputShape, padInfo(inputShape, filter.shape as [number, number, number, number], attrs));
 }
 
 /**

@@ -177,8 +177,9 @@ for (const backend of ['cpu', 'wasm']) {
   });
 }
 
-describe('the SIMD filter gradient on wasm (output widths a multiple of 8)', () => {
-  // Input widths 3 and 5 reach the one-channel edge loop, 8 and 12 the 4x8 tiles (12: both).
+describe('the SIMD gradients on wasm (dW: output widths a multiple of 8, dx: input widths)', () => {
+  // dW: input widths 3 and 5 reach the one-channel edge loop, 8, 12 and 16 the 4x8 tiles; dx: 8 and
+  // 16 take our kernel (7 columns: a partial last tile; stride 2: two column phases), 3, 5, 12 tfjs's.
   const direct: Case[] = [];
   for (const [strides, pad] of [
     [1, 'same'],
@@ -192,16 +193,29 @@ describe('the SIMD filter gradient on wasm (output widths a multiple of 8)', () 
       [3, 3, 16],
       [1, 12, 8],
       [3, 5, 8],
+      [3, 16, 8],
     ] as const) {
       direct.push({ x: [3, 9, 7, cin], w: [k, k, cin, cout], strides, pad });
     }
   }
-  direct.push({ x: [2, 10, 9, 4], w: [5, 4, 4, 8], strides: 2, pad: 'same' });
+  direct.push({ x: [2, 10, 9, 8], w: [5, 4, 8, 8], strides: 2, pad: 'same' });
+  direct.push({ x: [2, 11, 11, 8], w: [3, 3, 8, 16], strides: 3, pad: 'valid' });
 
   it.each(direct.map((c) => [JSON.stringify(c), c] as const))('%s', async (_label, c) => {
     const ours = await gradsOn('wasm', c);
     const ref = await gradsOn(STOCK, c);
+    expectClose(ours.dx, ref.dx, 'dx');
     expectClose(ours.dw, ref.dw, 'dW');
+  });
+
+  it('dx runs as one kernel: no dilated copy, pad or flip', async () => {
+    await tf.setBackend('wasm');
+    const dy = tf.tensor4d(values(2 * 4 * 4 * 8, 12), [2, 4, 4, 8]);
+    const filter = tf.tensor4d(values(3 * 3 * 16 * 8, 13), [3, 3, 16, 8]);
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 8, 8, 16] };
+    const profile = await tf.profile(() => tf.engine().runKernel(INPUT, { dy, filter }, attrs) as tf.Tensor);
+    expect(profile.kernelNames).toEqual([INPUT]);
+    tf.dispose([dy, filter]);
   });
 
   it('runs as one kernel: no transposes or pads around it', async () => {

@@ -70,7 +70,7 @@ describe('conv2d_filter_grad called directly', () => {
     const memory = hostMemory('wasm', backend);
     const dwInfo = memory.alloc([3, 3, c, k]);
     const at = (t: tf.TensorInfo): number => memory.read(t).byteOffset;
-    wasmKernels(backend)!.conv2d_filter_grad(at(x), at(dy), at(dwInfo), n, h, w, c, h, w, k, 3, 3, 1, 1, 1, 1);
+    wasmKernels(backend)!.exports.conv2d_filter_grad(at(x), at(dy), at(dwInfo), n, h, w, c, h, w, k, 3, 3, 1, 1, 1, 1);
     const dw = tf.engine().makeTensorFromTensorInfo(dwInfo);
     const ours = await dw.data();
     // The reference: the same contraction by autodiff through a forward conv.
