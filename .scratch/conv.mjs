@@ -2,7 +2,7 @@ import { tf, setBackend } from '../dist/src/index.js';
 import { wasmKernels } from '../dist/src/backend/wasm_kernels.js';
 await setBackend('wasm');
 const b = tf.backend();
-const K_ = wasmKernels(b);
+const K_ = wasmKernels(b).exports;
 const off = (t) => b.dataIdMap.get(t.dataId).memoryOffset;
 const shapes = [[16,32,32,32,32,1],[16,16,16,64,64,1],[16,8,8,128,128,1],[16,32,32,32,64,2],[16,16,16,64,128,2]];
 const zeros = tf.zeros([1024]);

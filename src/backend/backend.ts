@@ -23,6 +23,7 @@ import {
 } from './webgpu.js';
 import { firstLine, resolvable } from './packages.js';
 import { registerWasmConv2dKernels } from './wasm_conv2d.js';
+import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm_kernels.js';
 import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm_threads.js';
 
 export interface BackendInfo {
@@ -32,6 +33,8 @@ export interface BackendInfo {
   tfBackend: string;
   threads?: number;
   simd?: boolean;
+  /** Only for 'wasm': which build of our kernels runs (wasm_kernels.ts), or 'tfjs' where they cannot bind. */
+  kernels?: WasmKernelFlavour | 'tfjs';
   /** Only for 'webgpu': the adapter it runs on (software: Mesa's llvmpipe, for tests only). */
   adapter?: AdapterDescription;
   /** Only for 'auto': each backend tried before the chosen one, with why it failed. */
@@ -61,7 +64,7 @@ interface BackendSpec {
   /** Checks made after initialisation; throws BackendError if the backend is not usable. */
   readonly verify?: () => void;
   /** Extra facts for BackendInfo. */
-  readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd' | 'adapter'>>;
+  readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd' | 'adapter' | 'kernels'>>;
   /** Whether to replace the conv gradients with forward convs (much faster where tfjs's own are slow). */
   readonly convGradKernels: boolean;
 }
@@ -122,6 +125,7 @@ const BACKENDS = {
       return {
         threads: wasm.getThreadsCount(),
         simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+        kernels: wasmKernels(tf.backend()) == null ? 'tfjs' : wasmKernelFlavour(),
       };
     },
     convGradKernels: true,
@@ -276,4 +280,10 @@ async function loadWasm(): Promise<void> {
   // ARCHAI_TS_WASM_THREADS=N|auto: XNNPACK threads (off by default: see wasm_threads.ts). Unset,
   // an earlier enableWasmThreads() call of the user's stands.
   if (process.env[WASM_THREADS_ENV]) await enableWasmThreads(wasmThreadsFromEnv());
+  // ARCHAI_TS_WASM_FMA: checked (and the kernels' build chosen) before anything runs on them.
+  try {
+    wasmKernelFlavour();
+  } catch (err) {
+    throw new BackendError(`backend 'wasm': ${firstLine(err)}`, { cause: err });
+  }
 }

@@ -70,6 +70,8 @@ export interface BenchResult {
   steps: number;
   warmup: number;
   threads?: number;
+  /** wasm only: the build of our kernels that ran ('relaxed-simd', 'simd128'), or 'tfjs'. */
+  kernels?: string;
   /** Data-parallel replicas the step ran on (1: the main thread alone). */
   replicas: number;
   node: string;
@@ -215,6 +217,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       steps: o.steps,
       warmup: o.warmup,
       ...(info.threads != null ? { threads: info.threads } : {}),
+      ...(info.kernels != null ? { kernels: info.kernels } : {}),
       replicas: replicas?.count ?? 1,
       node: process.version,
       tfjs: tf.version.tfjs,
@@ -236,7 +239,7 @@ export function formatBench(r: BenchResult, topKernels = 15): string {
     ? ` (${r.adapter.software ? 'software' : 'hardware'} adapter ${[r.adapter.vendor, r.adapter.device || r.adapter.description].filter(Boolean).join(' ')})`
     : '';
   const lines = [
-    `${r.model} ${r.mode}, batch ${r.batch}, ${r.image_size}x${r.image_size}, backend ${r.backend}${adapter}${r.filter_grad === 'im2col' ? ', im2col filter gradient' : ''}${r.threads != null ? `, ${r.threads} thread(s)` : ''}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''}`,
+    `${r.model} ${r.mode}, batch ${r.batch}, ${r.image_size}x${r.image_size}, backend ${r.backend}${adapter}${r.filter_grad === 'im2col' ? ', im2col filter gradient' : ''}${r.threads != null ? `, ${r.threads} thread(s)` : ''}${r.kernels != null ? `, ${r.kernels} kernels` : ''}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''}`,
     `  ${r.images_per_s} images/s: median step ${r.step_ms_median} ms (min ${r.step_ms_min}, max ${r.step_ms_max}) over ${r.steps} steps after ${r.warmup} warm-up${r.first_step_ms != null ? ` (first ${r.first_step_ms} ms)` : ''}`,
     `  peak RSS ${r.peak_rss_mb} MiB${r.leaked_tensors ? `, ${r.leaked_tensors} tensors leaked per run!` : ''}; node ${r.node}, tfjs ${r.tfjs}`,
   ];

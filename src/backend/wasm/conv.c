@@ -10,7 +10,7 @@
 // one phase (w = pw, pw + sw, ...) keeps their dy columns contiguous, so a stride-2 gradient does no
 // work on the zeros a dilated dy would hold.
 
-#include <wasm_simd128.h>
+#include "simd.h"
 
 typedef float f32;
 
@@ -25,17 +25,17 @@ static inline void tile_madd(tile_t* t, const f32* p0, const f32* p1, const f32*
   for (int j = 0; j < len; j++) {
     const v128_t g0 = wasm_v128_load(m), g1 = wasm_v128_load(m + 4);
     v128_t s = wasm_v128_load32_splat(p0 + j);
-    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, g0));
-    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, g1));
+    a0 = madd(a0, s, g0);
+    a1 = madd(a1, s, g1);
     s = wasm_v128_load32_splat(p1 + j);
-    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s, g0));
-    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s, g1));
+    b0 = madd(b0, s, g0);
+    b1 = madd(b1, s, g1);
     s = wasm_v128_load32_splat(p2 + j);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s, g0));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s, g1));
+    c0 = madd(c0, s, g0);
+    c1 = madd(c1, s, g1);
     s = wasm_v128_load32_splat(p3 + j);
-    d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(s, g0));
-    d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(s, g1));
+    d0 = madd(d0, s, g0);
+    d1 = madd(d1, s, g1);
     m += ldm;
   }
   t->a0 = a0; t->a1 = a1; t->b0 = b0; t->b1 = b1; t->c0 = c0; t->c1 = c1; t->d0 = d0; t->d1 = d1;

@@ -10,7 +10,7 @@
 // The module imports tfjs's memory and owns no memory of its own: no data segment, no stack use
 // (test/backend/wasm_kernels.test.ts checks the built binary for both).
 
-#include <wasm_simd128.h>
+#include "simd.h"
 
 typedef float f32;
 
@@ -65,17 +65,17 @@ void conv2d_filter_grad(const f32* x, const f32* dy, f32* dw,
               for (int q = 0; q < cols; q++) {
                 const v128_t g0 = wasm_v128_load(dp), g1 = wasm_v128_load(dp + 4);
                 v128_t s = wasm_v128_load32_splat(xp);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, g0));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, g1));
+                a0 = madd(a0, s, g0);
+                a1 = madd(a1, s, g1);
                 s = wasm_v128_load32_splat(xp + 1);
-                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s, g0));
-                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s, g1));
+                b0 = madd(b0, s, g0);
+                b1 = madd(b1, s, g1);
                 s = wasm_v128_load32_splat(xp + 2);
-                c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s, g0));
-                c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s, g1));
+                c0 = madd(c0, s, g0);
+                c1 = madd(c1, s, g1);
                 s = wasm_v128_load32_splat(xp + 3);
-                d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(s, g0));
-                d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(s, g1));
+                d0 = madd(d0, s, g0);
+                d1 = madd(d1, s, g1);
                 xp += xs;
                 dp += K;
               }
@@ -96,8 +96,8 @@ void conv2d_filter_grad(const f32* x, const f32* dy, f32* dw,
               const f32* dp = db + r * drow + k;
               for (int q = 0; q < cols; q++) {
                 const v128_t s = wasm_v128_load32_splat(xp);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, wasm_v128_load(dp)));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, wasm_v128_load(dp + 4)));
+                a0 = madd(a0, s, wasm_v128_load(dp));
+                a1 = madd(a1, s, wasm_v128_load(dp + 4));
                 xp += xs;
                 dp += K;
               }
