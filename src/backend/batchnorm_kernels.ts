@@ -11,6 +11,7 @@
 import { tf } from '../tf.js';
 import type { Collective } from '../trainer/collective.js';
 import { HOST_BACKENDS, hostMemory } from './host_memory.js';
+import { wasmBatchNormLoops } from './wasm_batchnorm_loops.js';
 
 /** Inputs x [.., C], gamma [C], beta [C]; attr eps. Outputs y, mean [C], variance [C] (biased), invStd [C], unbiased variance [C]. */
 export const BN_TRAIN = 'ArchaiBatchNormTrain';
@@ -23,6 +24,16 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 // variables: independent accumulators run about 3x faster in V8 than one Float64Array slot updated
 // per element. C need not be a multiple of 4: the last group's missing lanes are clamped to channel
 // C - 1, so they recompute (and rewrite) that channel's values exactly.
+
+/** The kernels' three passes over the data; JavaScript loops below, SIMD ones on wasm (wasm_batchnorm_loops.ts). */
+export interface BatchNormLoops {
+  /** Per channel: s = Σ(x − shift), q = Σ(x − shift)². */
+  shiftedSums(xs: Float32Array, c: number, shift: ArrayLike<number>): [Float64Array, Float64Array];
+  /** Per channel: Σdy and Σdy·(x − μ). */
+  gradSums(dys: Float32Array, xs: Float32Array, mu: ArrayLike<number>, c: number): [Float64Array, Float64Array];
+  /** out = a·u + b·(v − μ) + e per channel (v and its terms optional). */
+  affine(out: Float32Array, u: Float32Array, a: Float64Array, e: Float64Array, c: number, v?: Float32Array, b?: Float64Array, mu?: ArrayLike<number>): void;
+}
 
 /** Per channel: s = Σ(x − shift), q = Σ(x − shift)². */
 function shiftedSums(xs: Float32Array, c: number, shift: ArrayLike<number>): [Float64Array, Float64Array] {
@@ -106,6 +117,13 @@ function affine(out: Float32Array, u: Float32Array, a: Float64Array, e: Float64A
   }
 }
 
+const jsLoops: BatchNormLoops = { shiftedSums, gradSums, affine };
+
+/** The loops for this backend; call before taking views of tensors (the wasm ones may reserve heap). */
+function loopsFor(backendName: string, backend: unknown, c: number): BatchNormLoops {
+  return (backendName === 'wasm' ? wasmBatchNormLoops(backend as object, c) : null) ?? jsLoops;
+}
+
 /** Sums over every replica of a data-parallel step (synchronised BatchNorm), or null: this thread's batch only. */
 let sync: Collective | null = null;
 
@@ -130,6 +148,7 @@ function forward(backendName: string, { inputs, backend, attrs }: KernelArgs): t
   const eps = (attrs as { eps: number }).eps;
   const c = gamma!.shape[0]!;
   const outs = [mem.alloc([...x!.shape]), mem.alloc([c]), mem.alloc([c]), mem.alloc([c]), mem.alloc([c])];
+  const { shiftedSums, affine } = loopsFor(backendName, backend, c);
   const [y, mean, variance, invStd, unbiased] = outs.map((o) => mem.read(o)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   const xs = mem.read(x!);
   const g = mem.read(gamma!);
@@ -178,6 +197,7 @@ function backward(backendName: string, { inputs, backend }: KernelArgs): tf.Tens
   const { dy, x, mean, invStd, gamma } = inputs as Record<string, tf.TensorInfo>;
   const c = gamma!.shape[0]!;
   const outs = [mem.alloc([...x!.shape]), mem.alloc([c]), mem.alloc([c])];
+  const { gradSums, affine } = loopsFor(backendName, backend, c);
   const [dx, dGamma, dBeta] = outs.map((o) => mem.read(o)) as [Float32Array, Float32Array, Float32Array];
   const dys = mem.read(dy!);
   const xs = mem.read(x!);

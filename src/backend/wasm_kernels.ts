@@ -38,6 +38,9 @@ export interface WasmKernelExports {
     oh: number, ow: number, k: number,
     fh: number, fw: number, sh: number, sw: number, padTop: number, padLeft: number,
   ): void;
+  bn_sums(x: number, m: number, c: number, shift: number, s: number, q: number): void;
+  bn_grad_sums(dy: number, x: number, m: number, c: number, mu: number, sdy: number, sdyx: number): void;
+  bn_affine(out: number, u: number, m: number, c: number, a: number, e: number, v: number, b: number, mu: number): void;
 }
 
 export interface WasmKernels {
@@ -46,6 +49,12 @@ export interface WasmKernels {
   zeros(count: number): number;
   /** Runs `fn` with a scratch block of `bytes` from tfjs's allocator, freed afterwards. */
   withScratch<T>(bytes: number, fn: (ptr: number) => T): T;
+  /**
+   * A block of at least `bytes` (16-byte aligned) kept for the backend's lifetime, for small
+   * per-call parameters. Growing it allocates, which may move the heap: reserve it before taking
+   * views of tensors.
+   */
+  scratch(bytes: number): number;
 }
 
 interface EmscriptenModule {
@@ -134,6 +143,8 @@ export function bindWasmKernels(backend: object, module: WebAssembly.Module): Wa
   (exports['__stack_pointer'] as WebAssembly.Global).value = (alloc(STACK_BYTES + 16) + STACK_BYTES) & ~15;
   let zeros = 0;
   let zeroCount = 0;
+  let scratch = 0;
+  let scratchBytes = 0;
   return {
     exports: exports as unknown as WasmKernelExports,
     zeros(count) {
@@ -144,6 +155,14 @@ export function bindWasmKernels(backend: object, module: WebAssembly.Module): Wa
         new Float32Array(memory.buffer, zeros, zeroCount).fill(0);
       }
       return zeros;
+    },
+    scratch(bytes) {
+      if (bytes > scratchBytes) {
+        if (scratch !== 0) free(scratch);
+        scratchBytes = Math.max(bytes, 16 * 1024);
+        scratch = alloc(scratchBytes + 16);
+      }
+      return (scratch + 15) & ~15;
     },
     withScratch(bytes, fn) {
       const ptr = alloc(bytes);

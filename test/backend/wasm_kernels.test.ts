@@ -41,7 +41,7 @@ function sectionIds(b: Buffer): number[] {
 }
 
 const BUILDS = { simd128: KERNELS_WASM_SIMD128, relaxed: KERNELS_WASM_RELAXED };
-const EXPORTS = ['__stack_pointer', 'conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'conv2d_transpose_filter'];
+const EXPORTS = ['__stack_pointer', 'bn_affine', 'bn_grad_sums', 'bn_sums', 'conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'conv2d_transpose_filter'];
 
 describe('the compiled kernel modules', () => {
   it.each(Object.entries(BUILDS))('%s imports only the memory and writes nothing into it when instantiated', (_name, base64) => {
