@@ -23,6 +23,7 @@ import {
 } from './webgpu.js';
 import { firstLine, resolvable } from './packages.js';
 import { registerWasmConv2dKernels } from './wasm_conv2d.js';
+import { registerWasmIdentityKernel } from './wasm_identity_kernel.js';
 import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm_kernels.js';
 import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm_threads.js';
 
@@ -228,7 +229,10 @@ async function activate(name: ConcreteBackendName, auto: boolean): Promise<Backe
     registerBatchNormKernels(spec.tfName);
     registerFlipFilterKernel(spec.tfName);
   }
-  if (spec.tfName === 'wasm') registerWasmConv2dKernels();
+  if (spec.tfName === 'wasm') {
+    registerWasmConv2dKernels();
+    registerWasmIdentityKernel();
+  }
   const extra = spec.describe ? await spec.describe() : {};
   return { name, tfBackend: tf.getBackend(), ...extra };
 }
