@@ -6,6 +6,8 @@
  * Conv2DBackpropInput is a plain loop, while every backend's forward Conv2D is its best-tuned kernel
  * (XNNPACK on wasm). Both gradients are exact re-indexings of a forward conv, so we replace the two
  * kernels per backend and let the forward conv do the work (see shared/docs/tfjs-backends.md).
+ * On wasm, our SIMD kernels (wasm_conv_grads.ts) compute both gradients directly wherever their
+ * channel tiling applies; the rewrite here is their fallback.
  */
 import { tf } from '../tf.js';
 import { flipFilter } from './flip_filter_kernel.js';
