@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../src/backend/index.js';
 import { releaseWebGPU } from '../src/backend/webgpu.js';
 import { BENCH_DEFAULTS, BenchOptionsError, formatBench, runBench, type BenchMode } from '../src/bench/bench.js';
-import { UsageError } from './errors.js';
+import { intFlag, replicasFlag, UsageError } from './errors.js';
 
 interface BenchFlags {
   model?: string;
@@ -17,14 +17,6 @@ interface BenchFlags {
   json?: boolean;
   profile?: boolean;
   replicas?: string;
-}
-
-function int(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`${flag} must be an integer >= ${min}, got '${value}'`);
-  }
-  return n;
 }
 
 export function registerBench(program: Command): void {
@@ -55,15 +47,15 @@ export function registerBench(program: Command): void {
       const options = {
         model: flags.model,
         mode: flags.mode as BenchMode,
-        batch: int('--batch', flags.batch, 1),
+        batch: intFlag('--batch', flags.batch, 1),
         backend: flags.backend as BackendName,
-        warmup: int('--warmup', flags.warmup, 0),
-        steps: int('--steps', flags.steps, 1),
-        imageSize: int('--image-size', flags.imageSize, 4),
-        numClasses: int('--num-classes', flags.numClasses, 2),
-        seed: int('--seed', flags.seed, 0),
+        warmup: intFlag('--warmup', flags.warmup, 0),
+        steps: intFlag('--steps', flags.steps, 1),
+        imageSize: intFlag('--image-size', flags.imageSize, 4),
+        numClasses: intFlag('--num-classes', flags.numClasses, 2),
+        seed: intFlag('--seed', flags.seed, 0),
         profile: Boolean(flags.profile),
-        ...(flags.replicas != null ? { replicas: flags.replicas === 'auto' ? ('auto' as const) : int('--replicas', flags.replicas, 1) } : {}),
+        replicas: replicasFlag(flags.replicas),
       };
       try {
         const result = await runBench({

@@ -44,9 +44,16 @@ export function reportError(e: unknown, verbose: boolean): number {
   return input ? 2 : 1;
 }
 
-/** A flag that must be a positive integer. */
-export function positiveInt(flag: string, value: string): number {
+/** A flag that must be an integer of at least `min`. */
+export function intFlag(flag: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  }
   return n;
+}
+
+/** --replicas: 'auto' or a count of at least 1. */
+export function replicasFlag(value: string | undefined): 'auto' | number {
+  return value == null || value === 'auto' ? 'auto' : intFlag('--replicas', value, 1);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BACKENDS, loadConfig } from '../src/config/index.js';
 import type { BackendName } from '../src/backend/index.js';
 import { evaluate } from '../src/trainer/index.js';
-import { positiveInt, UsageError } from './errors.js';
+import { replicasFlag, UsageError } from './errors.js';
 
 interface EvalFlags {
   checkpoint: string;
@@ -37,7 +37,7 @@ export function registerEval(program: Command): void {
         dataRoot: flags.data,
         split: flags.split,
         backend: flags.backend as BackendName | undefined,
-        replicas: flags.replicas == null || flags.replicas === 'auto' ? 'auto' : positiveInt('--replicas', flags.replicas),
+        replicas: replicasFlag(flags.replicas),
       });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, model: r.model, split: r.split, epoch: r.epoch, checkpoint: r.checkpoint })}\n`);

@@ -58,6 +58,8 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
     writeFileSync(join(tmp, 'junk.safetensors'), 'not a checkpoint at all');
     expectOneLineError(run('eval', '--checkpoint', 'junk.safetensors'), /junk\.safetensors is corrupt or truncated/);
     expectOneLineError(run('eval', '--checkpoint', 'x', '--split', 'val'), /--split must be 'test' or 'train', got 'val'/);
+    // The same flag and wording as bench --replicas.
+    expectOneLineError(run('eval', '--checkpoint', 'x', '--replicas', 'two'), /--replicas must be an integer >= 1, got 'two'/);
     expectOneLineError(run('train'), /give --config FILE/);
   });
 
