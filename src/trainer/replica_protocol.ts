@@ -43,7 +43,7 @@ export interface ReplicaEvalRequest extends ReplicaWeights {
 export type ReplicaRequest = ReplicaTrainRequest | ReplicaEvalRequest;
 
 export type ReplicaReply =
-  | { id: -1; kind: 'ready' }
+  | { id: -1; kind: 'ready'; fingerprint: string[] }
   | { id: number; kind: 'train'; grads: Float32Array[]; loss: number; correct: number; buffers: Float32Array[] }
   | { id: number; kind: 'eval'; logits: Float32Array; shape: [number, number] }
   | { id: number; kind: 'error'; error: string };

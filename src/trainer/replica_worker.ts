@@ -10,6 +10,7 @@ import { createModel } from '../registry/index.js';
 import { tf } from '../tf.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
 import { Collective } from './collective.js';
+import { modelFingerprint } from './model_fingerprint.js';
 import { BufferState, disposeSums, floatBuffers, runMicroBatches } from './step.js';
 
 const port = parentPort;
@@ -86,4 +87,4 @@ port.on('message', (req: ReplicaRequest) => {
     }
   });
 });
-port.postMessage({ id: -1, kind: 'ready' } satisfies ReplicaReply);
+port.postMessage({ id: -1, kind: 'ready', fingerprint: modelFingerprint(model) } satisfies ReplicaReply);

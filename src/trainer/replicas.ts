@@ -27,6 +27,7 @@ import { tf } from '../tf.js';
 import { startWorker } from '../worker_thread.js';
 import { Generator } from '../nn/random.js';
 import { Collective, CollectiveAbortedError } from './collective.js';
+import { fingerprintDifference, modelFingerprint } from './model_fingerprint.js';
 import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from './micro_batch.js';
 import type { Optimizer } from './optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
@@ -85,6 +86,9 @@ export class Replicas {
   private failure: Error | null = null;
   private closing = false;
   private nextId = 0;
+  /** What the workers built (model_fingerprint.ts); empty with no workers. */
+  private fingerprint: string[] = [];
+  private modelName = '';
 
   private constructor(
     private readonly slots: Slot[],
@@ -132,7 +136,9 @@ export class Replicas {
       const replies = await Promise.all(ready);
       for (const r of replies) {
         if (r.kind !== 'ready') throw new ReplicaError(`replica sent '${r.kind}' before it was ready`);
+        replicas.fingerprint = r.fingerprint;
       }
+      replicas.modelName = options.model;
     } catch (err) {
       await replicas.close();
       throw err;
@@ -147,6 +153,7 @@ export class Replicas {
    */
   async trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions, count = this.count): Promise<StepResult> {
     const n = x.shape[0];
+    this.checkModel(model);
     const use = Math.max(1, Math.min(count, this.count));
     const { groups, sync } = this.plan(model, x.shape, options, use);
     if (groups.length === 1) return trainStep(model, optimizer, x, y, options);
@@ -214,6 +221,18 @@ export class Replicas {
     }
   }
 
+  /** Throws unless `model` is the model the workers built (same class, options and parameters). */
+  private checkModel(model: Model): void {
+    if (this.fingerprint.length === 0) return;
+    const diff = fingerprintDifference(modelFingerprint(model), this.fingerprint);
+    if (diff != null) {
+      throw new ReplicaError(
+        `the model given to the replicas is not the one they built from '${this.modelName}' (${diff}); ` +
+          `pass Replicas.start the registry name and options the model was created with`,
+      );
+    }
+  }
+
   /**
    * The step's micro-batches grouped by replica. Synchronised (BatchNorm over every replica's rows,
    * shake draws sliced from the whole batch's: the step is the unsplit step) when each replica's
@@ -241,6 +260,7 @@ export class Replicas {
   /** Eval-mode logits of x, its rows shared among the replicas. */
   async predict(model: Model, x: tf.Tensor4D): Promise<tf.Tensor2D> {
     const n = x.shape[0];
+    this.checkModel(model);
     const used = Math.min(this.count, n);
     if (used === 1) return tf.tidy(() => model.forward(x, { training: false }));
     const sizes = microBatchSizes(n, Math.ceil(n / used));

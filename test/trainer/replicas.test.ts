@@ -77,6 +77,27 @@ describe('Replicas', () => {
     model.dispose();
   }, 60_000);
 
+  it('refuses a model other than the one the workers built, naming the difference', async () => {
+    const x = randn([4, 16, 16, 3], 5) as tf.Tensor4D;
+    const y = tf.tensor1d([0, 1, 2, 3], 'int32');
+    // The seed only sets the initial weights, which every request sends: not a difference.
+    const same = createModel(NAME, { ...OPTS, seed: 99 });
+    const logits = await replicas.predict(same, x);
+    for (const [other, diff] of [
+      [createModel(NAME, { ...OPTS, variant: 'paper' }), /variant "archai" vs variant "paper"|variant "paper" vs variant "archai"/],
+      [createModel(NAME, { ...OPTS, numClasses: 5 }), /numClasses 5 vs numClasses 4/],
+      [createModel('shake_resnet8_2x8d', OPTS), /parameter .* vs parameter .*/],
+    ] as const) {
+      await expect(replicas.predict(other, x)).rejects.toThrow(new RegExp(`not the one they built from '${NAME}' \\((?:${diff.source})\\)`));
+      const opt = new Optimizer(other.namedParameters(), sgd);
+      await expect(replicas.trainStep(other, opt, x, y, { lr: 0.1, rng: new Generator(1) })).rejects.toThrow(/not the one they built/);
+      opt.dispose();
+      other.dispose();
+    }
+    tf.dispose([x, y, logits]);
+    same.dispose();
+  }, 60_000);
+
   it('says which replica failed and how to go on', async () => {
     await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(/replica 1 failed.*trainer\.replicas: 1 \(or --replicas 1\)/);
   }, 60_000);
