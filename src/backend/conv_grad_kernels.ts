@@ -89,7 +89,8 @@ function replaceKernel(kernelName: string, backendName: string, impl: GradImpl, 
   tf.registerKernel({ ...(stock ?? {}), kernelName, backendName, kernelFunc });
 }
 
-function covered(attrs: Record<string, unknown>): boolean {
+/** NHWC (or unspecified) and no dilation: what the replacement conv kernels handle. */
+export function covered(attrs: Record<string, unknown>): boolean {
   if (attrs['dataFormat'] != null && attrs['dataFormat'] !== 'NHWC') return false;
   // Gradient kernels get no dilations today (tfjs refuses conv2d gradients with dilation); guard
   // anyway in case a caller passes them through.

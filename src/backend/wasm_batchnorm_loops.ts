@@ -36,12 +36,13 @@ export function wasmBatchNormLoops(backend: object, c: number): BatchNormLoops |
       const rows = new Float32Array(out.buffer, f32At, 4 * c);
       rows.set(a, 0);
       rows.set(shift, c);
+      let vAt = 0;
       if (v != null && b != null && mu != null) {
         rows.set(b, 2 * c);
         rows.set(mu, 3 * c);
+        vAt = v.byteOffset;
       }
-      const hasV = v != null && b != null && mu != null;
-      e.bn_affine(out.byteOffset, u.byteOffset, out.length / c, c, f32At, f32At + 4 * c, hasV ? v.byteOffset : 0, f32At + 8 * c, f32At + 12 * c);
+      e.bn_affine(out.byteOffset, u.byteOffset, out.length / c, c, f32At, f32At + 4 * c, vAt, f32At + 8 * c, f32At + 12 * c);
     },
   };
 }

@@ -5,6 +5,7 @@
  * weights of 8 output channels stay in L1 across a whole output row.
  */
 import { tf } from '../tf.js';
+import { covered } from './conv_grad_kernels.js';
 import { hostMemory } from './host_memory.js';
 import { wasmKernels } from './wasm_kernels.js';
 
@@ -33,12 +34,10 @@ function conv2d(params: KernelParams): tf.TensorInfo | null {
   const activation = (attrs['activation'] as string | undefined) ?? 'linear';
   if (x?.dtype !== 'float32' || filter?.dtype !== 'float32') return null;
   if (preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu')) return null;
-  if (attrs['dataFormat'] != null && attrs['dataFormat'] !== 'NHWC') return null;
+  if (!covered(attrs)) return null;
   const [fh, fw, c, k] = filter.shape as Shape4;
   if (k % 8 !== 0) return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== k)) return null;
-  const d = attrs['dilations'] ?? 1;
-  if (!(Array.isArray(d) ? d.every((v) => v === 1) : d === 1)) return null;
   const kernels = wasmKernels(params.backend);
   if (kernels == null) return null;
   const info = tf.backend_util.computeConv2DInfo(

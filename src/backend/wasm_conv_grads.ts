@@ -52,10 +52,10 @@ export function wasmInputGrad(params: KernelParams, inputShape: Shape4, g: ConvG
   const memory = hostMemory('wasm', params.backend);
   const dx = memory.alloc(inputShape);
   const zeros = kernels.zeros(k);
-  kernels.withScratch(fh * fw * c * k * 4, (wt) => {
-    const at = (t: tf.TensorInfo): number => memory.read(t).byteOffset;
-    kernels.exports.conv2d_transpose_filter(at(filter!), wt, fh, fw, c, k);
-    kernels.exports.conv2d_input_grad(at(dy!), wt, at(dx), zeros, n, h, w, c, oh, ow, k, fh, fw, g.strideH, g.strideW, g.top, g.left);
-  });
+  // The filter transposed to [fh, fw, k, c].
+  const wt = kernels.scratch(fh * fw * c * k * 4);
+  const at = (t: tf.TensorInfo): number => memory.read(t).byteOffset;
+  kernels.exports.conv2d_transpose_filter(at(filter!), wt, fh, fw, c, k);
+  kernels.exports.conv2d_input_grad(at(dy!), wt, at(dx), zeros, n, h, w, c, oh, ow, k, fh, fw, g.strideH, g.strideW, g.top, g.left);
   return dx;
 }

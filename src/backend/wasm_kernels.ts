@@ -47,12 +47,10 @@ export interface WasmKernels {
   readonly exports: WasmKernelExports;
   /** A block of at least `count` float zeros that stays valid until the next call (kernels read it for padding). */
   zeros(count: number): number;
-  /** Runs `fn` with a scratch block of `bytes` from tfjs's allocator, freed afterwards. */
-  withScratch<T>(bytes: number, fn: (ptr: number) => T): T;
   /**
-   * A block of at least `bytes` (16-byte aligned) kept for the backend's lifetime, for small
-   * per-call parameters. Growing it allocates, which may move the heap: reserve it before taking
-   * views of tensors.
+   * A block of at least `bytes` (16-byte aligned) kept for the backend's lifetime, for one kernel
+   * call's parameters and temporaries (the next call may reuse it). Growing it allocates, which may
+   * move the heap: reserve it before taking views of tensors.
    */
   scratch(bytes: number): number;
 }
@@ -163,14 +161,6 @@ export function bindWasmKernels(backend: object, module: WebAssembly.Module): Wa
         scratch = alloc(scratchBytes + 16);
       }
       return (scratch + 15) & ~15;
-    },
-    withScratch(bytes, fn) {
-      const ptr = alloc(bytes);
-      try {
-        return fn(ptr);
-      } finally {
-        free(ptr);
-      }
     },
   };
 }

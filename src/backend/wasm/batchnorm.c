@@ -8,6 +8,11 @@
 typedef float f32;
 typedef double f64;
 
+// Lanes 2 and 3 of v as float64.
+static inline v128_t promote_high(v128_t v) {
+  return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+}
+
 // s[c] = sum over rows of (x - shift[c]), q[c] = sum of (x - shift[c])^2.
 __attribute__((export_name("bn_sums")))
 void bn_sums(const f32* x, int M, int C, const f64* shift, f64* s, f64* q) {
@@ -18,7 +23,7 @@ void bn_sums(const f32* x, int M, int C, const f64* shift, f64* s, f64* q) {
     for (int c = 0; c < C4; c += 4) {
       const v128_t v = wasm_v128_load(r + c);
       const v128_t lo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(v), wasm_v128_load(shift + c));
-      const v128_t hi = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)), wasm_v128_load(shift + c + 2));
+      const v128_t hi = wasm_f64x2_sub(promote_high(v), wasm_v128_load(shift + c + 2));
       wasm_v128_store(s + c, wasm_f64x2_add(wasm_v128_load(s + c), lo));
       wasm_v128_store(s + c + 2, wasm_f64x2_add(wasm_v128_load(s + c + 2), hi));
       wasm_v128_store(q + c, wasm_f64x2_add(wasm_v128_load(q + c), wasm_f64x2_mul(lo, lo)));
@@ -43,9 +48,9 @@ void bn_grad_sums(const f32* dy, const f32* x, int M, int C, const f64* mu, f64*
     for (int c = 0; c < C4; c += 4) {
       const v128_t gv = wasm_v128_load(g + c), xv = wasm_v128_load(r + c);
       const v128_t glo = wasm_f64x2_promote_low_f32x4(gv);
-      const v128_t ghi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(gv, gv, 2, 3, 0, 1));
+      const v128_t ghi = promote_high(gv);
       const v128_t xlo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(xv), wasm_v128_load(mu + c));
-      const v128_t xhi = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(xv, xv, 2, 3, 0, 1)), wasm_v128_load(mu + c + 2));
+      const v128_t xhi = wasm_f64x2_sub(promote_high(xv), wasm_v128_load(mu + c + 2));
       wasm_v128_store(sdy + c, wasm_f64x2_add(wasm_v128_load(sdy + c), glo));
       wasm_v128_store(sdy + c + 2, wasm_f64x2_add(wasm_v128_load(sdy + c + 2), ghi));
       wasm_v128_store(sdyx + c, wasm_f64x2_add(wasm_v128_load(sdyx + c), wasm_f64x2_mul(glo, xlo)));

@@ -46,24 +46,19 @@ static inline v128_t epilogue(v128_t v, v128_t bias, int relu) {
   return relu ? wasm_f32x4_max(v, wasm_f32x4_splat(0.f)) : v;
 }
 
+static inline void pixel_store(f32* out, v128_t lo, v128_t hi, v128_t e0, v128_t e1, int relu) {
+  wasm_v128_store(out, epilogue(lo, e0, relu));
+  wasm_v128_store(out + 4, epilogue(hi, e1, relu));
+}
+
 // Stores the first `count` pixels of the tile, pixel i at out + i * step.
 static inline void tile_store(const tile_t* t, f32* out, long step, int count, const f32* bias, int relu) {
   const v128_t z = wasm_f32x4_splat(0.f);
   const v128_t e0 = bias ? wasm_v128_load(bias) : z, e1 = bias ? wasm_v128_load(bias + 4) : z;
-  wasm_v128_store(out, epilogue(t->a0, e0, relu));
-  wasm_v128_store(out + 4, epilogue(t->a1, e1, relu));
-  if (count < 2) return;
-  out += step;
-  wasm_v128_store(out, epilogue(t->b0, e0, relu));
-  wasm_v128_store(out + 4, epilogue(t->b1, e1, relu));
-  if (count < 3) return;
-  out += step;
-  wasm_v128_store(out, epilogue(t->c0, e0, relu));
-  wasm_v128_store(out + 4, epilogue(t->c1, e1, relu));
-  if (count < 4) return;
-  out += step;
-  wasm_v128_store(out, epilogue(t->d0, e0, relu));
-  wasm_v128_store(out + 4, epilogue(t->d1, e1, relu));
+  pixel_store(out, t->a0, t->a1, e0, e1, relu);
+  if (count > 1) pixel_store(out + step, t->b0, t->b1, e0, e1, relu);
+  if (count > 2) pixel_store(out + 2 * step, t->c0, t->c1, e0, e1, relu);
+  if (count > 3) pixel_store(out + 3 * step, t->d0, t->d1, e0, e1, relu);
 }
 
 static inline tile_t tile_zero(void) {
