@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { tf } from '../../src/tf.js';
 import { registerConvGradKernels, setBackend } from '../../src/backend/index.js';
+import { lcgValues, relError, sizeOf } from '../helpers.js';
 
 const FILTER = tf.Conv2DBackpropFilter;
 const INPUT = tf.Conv2DBackpropInput;
@@ -48,18 +49,6 @@ function cases(): Case[] {
   return out;
 }
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
-const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 async function gradsOn(
   backend: string,
@@ -67,10 +56,10 @@ async function gradsOn(
   dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): Promise<{ dx: Float32Array; dw: Float32Array }> {
   await tf.setBackend(backend);
-  const x = tf.tensor4d(values(size(c.x), 1), c.x);
-  const w = tf.tensor4d(values(size(c.w), 2), c.w);
+  const x = tf.tensor4d(lcgValues(sizeOf(c.x), 1), c.x);
+  const w = tf.tensor4d(lcgValues(sizeOf(c.w), 2), c.w);
   const yShape = tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad, dataFormat).shape);
-  const r = tf.tensor(values(size(yShape), 3), yShape);
+  const r = tf.tensor(lcgValues(sizeOf(yShape), 3), yShape);
   const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
     tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad, dataFormat), r));
   const [dx, dw] = tf.grads(f)([x, w]);
@@ -80,14 +69,7 @@ async function gradsOn(
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let scale = 0;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  }
-  expect(worst / Math.max(scale, 1e-6), what).toBeLessThan(1e-4);
+  expect(relError(actual, expected), what).toBeLessThan(1e-4);
 }
 
 function numDataIds(): number {
@@ -136,8 +118,8 @@ for (const backend of ['cpu', 'wasm']) {
     it('conv2dTranspose (which runs Conv2DBackpropInput) matches', async () => {
       const run = async (be: string): Promise<Float32Array> => {
         await tf.setBackend(be);
-        const x = tf.tensor4d(values(2 * 4 * 4 * 5, 4), [2, 4, 4, 5]);
-        const w = tf.tensor4d(values(3 * 3 * 3 * 5, 5), [3, 3, 3, 5]);
+        const x = tf.tensor4d(lcgValues(2 * 4 * 4 * 5, 4), [2, 4, 4, 5]);
+        const w = tf.tensor4d(lcgValues(3 * 3 * 3 * 5, 5), [3, 3, 3, 5]);
         const y = tf.conv2dTranspose(x, w, [2, 8, 8, 3], 2, 'same');
         const out = (await y.data()) as Float32Array;
         tf.dispose([x, w, y]);
@@ -148,12 +130,12 @@ for (const backend of ['cpu', 'wasm']) {
 
     it('leaks no tensors or backend data over repeated gradient calls', async () => {
       await tf.setBackend(backend);
-      const x = tf.tensor4d(values(2 * 9 * 9 * 4, 6), [2, 9, 9, 4]);
-      const w = tf.tensor4d(values(3 * 3 * 4 * 6, 7), [3, 3, 4, 6]);
+      const x = tf.tensor4d(lcgValues(2 * 9 * 9 * 4, 6), [2, 9, 9, 4]);
+      const w = tf.tensor4d(lcgValues(3 * 3 * 4 * 6, 7), [3, 3, 4, 6]);
       const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
         tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')),
       );
-      const dy = tf.tensor4d(values(2 * 5 * 5 * 6, 8), [2, 5, 5, 6]);
+      const dy = tf.tensor4d(lcgValues(2 * 5 * 5 * 6, 8), [2, 5, 5, 6]);
       const counts: [number, number][] = [];
       for (let i = 0; i < 4; i++) {
         const gs = g([x, w]);
@@ -210,8 +192,8 @@ describe('the SIMD gradients on wasm (dW: output widths a multiple of 8, dx: inp
 
   it('dx runs as one kernel: no dilated copy, pad or flip', async () => {
     await tf.setBackend('wasm');
-    const dy = tf.tensor4d(values(2 * 4 * 4 * 8, 12), [2, 4, 4, 8]);
-    const filter = tf.tensor4d(values(3 * 3 * 16 * 8, 13), [3, 3, 16, 8]);
+    const dy = tf.tensor4d(lcgValues(2 * 4 * 4 * 8, 12), [2, 4, 4, 8]);
+    const filter = tf.tensor4d(lcgValues(3 * 3 * 16 * 8, 13), [3, 3, 16, 8]);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 8, 8, 16] };
     const profile = await tf.profile(() => tf.engine().runKernel(INPUT, { dy, filter }, attrs) as tf.Tensor);
     expect(profile.kernelNames).toEqual([INPUT]);
@@ -220,13 +202,13 @@ describe('the SIMD gradients on wasm (dW: output widths a multiple of 8, dx: inp
 
   it('runs as one kernel: no transposes or pads around it', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor4d(values(2 * 8 * 8 * 4, 9), [2, 8, 8, 4]);
-    const dy = tf.tensor4d(values(2 * 8 * 8 * 16, 10), [2, 8, 8, 16]);
+    const x = tf.tensor4d(lcgValues(2 * 8 * 8 * 4, 9), [2, 8, 8, 4]);
+    const dy = tf.tensor4d(lcgValues(2 * 8 * 8 * 16, 10), [2, 8, 8, 16]);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 16] };
     const profile = await tf.profile(() => tf.engine().runKernel(FILTER, { x, dy }, attrs) as tf.Tensor);
     expect(profile.kernelNames).toEqual([FILTER]);
     // A width that is not a multiple of 8 still takes the forward-conv rewrite.
-    const dy6 = tf.tensor4d(values(2 * 8 * 8 * 6, 11), [2, 8, 8, 6]);
+    const dy6 = tf.tensor4d(lcgValues(2 * 8 * 8 * 6, 11), [2, 8, 8, 6]);
     const rewrite = await tf.profile(() =>
       tf.engine().runKernel(FILTER, { x, dy: dy6 }, { ...attrs, filterShape: [3, 3, 4, 6] }) as tf.Tensor,
     );

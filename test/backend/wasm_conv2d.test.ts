@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 
 import { tf } from '../../src/tf.js';
 import { setBackend } from '../../src/backend/index.js';
+import { lcgValues, relError, sizeOf } from '../helpers.js';
 
 // Captured before setBackend('wasm') replaces them.
 const stockConv = tf.getKernel(tf.Conv2D, 'wasm')!.kernelFunc;
@@ -12,17 +13,6 @@ const stockFused = tf.getKernel(tf.FusedConv2D, 'wasm')!.kernelFunc;
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 interface Case {
   x: Shape4;
@@ -36,9 +26,9 @@ interface Case {
 async function run(backend: string, c: Case): Promise<Float32Array> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const x = tf.tensor4d(values(size(c.x), 1), c.x);
-    const filter = tf.tensor4d(values(size(c.w), 2), c.w);
-    const bias = c.bias ? tf.tensor1d(values(c.w[3], 3)) : undefined;
+    const x = tf.tensor4d(lcgValues(sizeOf(c.x), 1), c.x);
+    const filter = tf.tensor4d(lcgValues(sizeOf(c.w), 2), c.w);
+    const bias = c.bias ? tf.tensor1d(lcgValues(c.w[3], 3)) : undefined;
     return c.bias || c.activation
       ? tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias, activation: c.activation ?? 'linear', leakyreluAlpha: 0.1 })
       : tf.conv2d(x, filter, c.strides, c.pad);
@@ -46,14 +36,7 @@ async function run(backend: string, c: Case): Promise<Float32Array> {
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array): void {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  }
-  expect(worst / Math.max(scale, 1e-6)).toBeLessThan(1e-5);
+  expect(relError(actual, expected)).toBeLessThan(1e-5);
 }
 
 beforeAll(async () => {
@@ -98,8 +81,8 @@ describe('Conv2D and FusedConv2D on wasm', () => {
 
   it('leaks no tensors', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor4d(values(2 * 8 * 8 * 8, 4), [2, 8, 8, 8]);
-    const w = tf.tensor4d(values(3 * 3 * 8 * 8, 5), [3, 3, 8, 8]);
+    const x = tf.tensor4d(lcgValues(2 * 8 * 8 * 8, 4), [2, 8, 8, 8]);
+    const w = tf.tensor4d(lcgValues(3 * 3 * 8 * 8, 5), [3, 3, 8, 8]);
     const counts: string[] = [];
     for (let i = 0; i < 3; i++) {
       const y = tf.conv2d(x, w, 1, 'same');

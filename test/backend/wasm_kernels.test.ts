@@ -17,6 +17,7 @@ import {
   KERNELS_WASM_SIMD128,
   KERNELS_WASM_SOURCES_SHA256,
 } from '../../src/backend/wasm/kernels_wasm.js';
+import { lcgValues, relError } from '../helpers.js';
 // @ts-expect-error: a plain .mjs script without types
 import { findClang, sources } from '../../scripts/build-wasm.mjs';
 
@@ -85,35 +86,14 @@ describe('choosing the build', () => {
   });
 });
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
-function relError(ours: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(ours[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return worst / scale;
-}
-
 describe('each build, called directly, against tfjs autodiff on the cpu backend', () => {
   // Stride 2 with 'same' padding: pad top/left 0 for even sizes, so use an odd size for a real pad.
   const [n, h, w, c, k, s, pad] = [2, 7, 6, 8, 16, 2, 1];
   const oh = Math.floor((h + 2 * pad - 3) / s) + 1;
   const ow = Math.floor((w + 2 * pad - 3) / s) + 1;
-  const xv = values(n * h * w * c, 1);
-  const wv = values(3 * 3 * c * k, 2);
-  const dyv = values(n * oh * ow * k, 3);
+  const xv = lcgValues(n * h * w * c, 1);
+  const wv = lcgValues(3 * 3 * c * k, 2);
+  const dyv = lcgValues(n * oh * ow * k, 3);
   let ref: { y: Float32Array; dx: Float32Array; dw: Float32Array };
 
   beforeAll(async () => {

@@ -17,6 +17,7 @@ import { Generator } from '../../src/nn/random.js';
 import { trainStep } from '../../src/trainer/step.js';
 import { Optimizer } from '../../src/trainer/optimizer.js';
 import type { HostTensorLike } from '../../src/nn/module.js';
+import { sizeOf } from '../helpers.js';
 
 // The reference: the cpu backend's stock gradient kernels, copied before setBackend('cpu') replaces them.
 const STOCK = 'cpu-stock';
@@ -55,10 +56,6 @@ function values(n: number, seed: number): Float32Array {
   return out;
 }
 
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 function maxRel(a: Float32Array | Int32Array, b: Float32Array | Int32Array): number {
   expect(a.length).toBe(b.length);
   let worst = 0;
@@ -84,8 +81,8 @@ const CONV_CASES: ConvCase[] = [
 
 /** y = conv(x, w), and dx, dw for dy, all read back to the host. */
 async function convAndGrads(c: ConvCase): Promise<Float32Array[]> {
-  const x = tf.tensor4d(values(size(c.x), 1), c.x);
-  const w = tf.tensor4d(values(size(c.w), 2), c.w);
+  const x = tf.tensor4d(values(sizeOf(c.x), 1), c.x);
+  const w = tf.tensor4d(values(sizeOf(c.w), 2), c.w);
   const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, c.pad);
   const y = f(x, w);
   const dy = tf.tensor4d(values(y.size, 3), y.shape);
@@ -204,7 +201,7 @@ describe.skipIf(skipReason != null)('webgpu backend', () => {
     ];
     for (const [shape, paddings] of cases) {
       const run = async () => {
-        const x = tf.tensor(values(size(shape), 7), shape);
+        const x = tf.tensor(values(sizeOf(shape), 7), shape);
         const y = tf.pad(x, paddings, 0.5);
         const out = (await y.data()) as Float32Array;
         tf.dispose([x, y]);
