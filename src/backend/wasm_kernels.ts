@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 
 import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD128 } from './wasm/kernels_wasm.js';
 
-export const WASM_FMA_ENV = 'ARCHAI_TS_WASM_FMA';
+const WASM_FMA_ENV = 'ARCHAI_TS_WASM_FMA';
 
 /** Which build runs: 'relaxed-simd' (fused multiply-add) or 'simd128'. */
 export type WasmKernelFlavour = 'relaxed-simd' | 'simd128';
