@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../src/backend/index.js';
-import { releaseWebGPU } from '../src/backend/webgpu.js';
+import { releaseWebGPU } from '../src/backend/webgpu/device.js';
 import { BENCH_DEFAULTS, BenchOptionsError, formatBench, runBench, type BenchMode } from '../src/bench/bench.js';
 import { intFlag, replicasFlag, UsageError } from './errors.js';
 

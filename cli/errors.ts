@@ -5,7 +5,7 @@ import { SafetensorsError } from '../src/io/index.js';
 import { StateDictError } from '../src/nn/module.js';
 import { UnknownModelError } from '../src/registry/index.js';
 import { CheckpointError } from '../src/trainer/checkpoint.js';
-import { ReplicaCountError } from '../src/trainer/replicas.js';
+import { ReplicaCountError } from '../src/parallel/replicas.js';
 import { ResumeError } from '../src/trainer/trainer.js';
 
 /**

@@ -5,10 +5,10 @@
 //
 //   npm run build && node bench/cpu/kernels.mjs [--batch 16] [--reps 6]
 //
-// Uses the built dist/ (internal modules: src/backend/wasm_kernels.ts).
+// Uses the built dist/ (internal modules: src/backend/wasm/kernels.ts).
 import '@tensorflow/tfjs-backend-wasm';
 import { tf, setBackend } from '../../dist/src/index.js';
-import { bindWasmKernels, wasmKernelFlavour, wasmKernelModules } from '../../dist/src/backend/wasm_kernels.js';
+import { bindWasmKernels, wasmKernelFlavour, wasmKernelModules } from '../../dist/src/backend/wasm/kernels.js';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const batch = Number(args.batch ?? 16);

@@ -29,11 +29,11 @@ const STEP_TOL = 1e-3; // two steps through 26 layers on different kernels: allo
 const load = (p) => import(pathToFileURL(resolve(APP, 'dist/src', p)).href);
 const { tf } = await load('tf.js');
 const { setBackend } = await load('backend/index.js');
-const webgpu = await load('backend/webgpu.js');
+const webgpu = await load('backend/webgpu/device.js');
 const { createModel } = await load('registry/index.js');
-const { Generator } = await load('nn/random.js');
-const { trainStep } = await load('trainer/step.js');
-const { Optimizer } = await load('trainer/optimizer.js');
+const { Generator } = await load('util/random.js');
+const { trainStep } = await load('engine/step.js');
+const { Optimizer } = await load('engine/optimizer.js');
 
 tf.copyRegisteredKernels('cpu', 'cpu-stock');
 tf.registerBackend('cpu-stock', tf.findBackendFactory('cpu'));

@@ -10,22 +10,22 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { tf } from '../tf.js';
-import { registerBatchNormKernels } from './batchnorm_kernels.js';
+import { registerBatchNormKernels } from './host/batchnorm_kernels.js';
 import { registerConvGradKernels } from './conv_grad_kernels.js';
-import { registerFlipFilterKernel } from './flip_filter_kernel.js';
-import { HOST_BACKENDS } from './host_memory.js';
+import { registerFlipFilterKernel } from './host/flip_filter_kernel.js';
+import { HOST_BACKENDS } from './host/host_memory.js';
 import {
   adapterChoiceFromEnv,
   loadWebGPU,
   webgpuDeviceInfo,
   WebGPUUnavailableError,
   type AdapterDescription,
-} from './webgpu.js';
+} from './webgpu/device.js';
 import { firstLine, resolvable } from './packages.js';
-import { registerWasmConv2dKernels } from './wasm_conv2d.js';
-import { registerWasmIdentityKernel } from './wasm_identity_kernel.js';
-import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm_kernels.js';
-import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm_threads.js';
+import { registerWasmConv2dKernels } from './wasm/conv2d.js';
+import { registerWasmIdentityKernel } from './wasm/identity_kernel.js';
+import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm/kernels.js';
+import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm/threads.js';
 
 export interface BackendInfo {
   /** The backend this package resolved to (never 'auto'). */

@@ -10,8 +10,8 @@
  * channel tiling applies; the rewrite here is their fallback.
  */
 import { tf } from '../tf.js';
-import { flipFilter } from './flip_filter_kernel.js';
-import { wasmFilterGrad, wasmInputGrad, type ConvGeometry } from './wasm_conv_grads.js';
+import { flipFilter } from './host/flip_filter_kernel.js';
+import { wasmFilterGrad, wasmInputGrad, type ConvGeometry } from './wasm/conv_grads.js';
 
 type Tensor4D = tf.Tensor4D;
 type PadAttr = tf.Conv2DBackpropFilterAttrs['pad'];

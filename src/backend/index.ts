@@ -8,4 +8,4 @@ export {
   type SetBackendOptions,
 } from './backend.js';
 export { registerConvGradKernels } from './conv_grad_kernels.js';
-export { enableWasmThreads, wasmThreadsFromEnv, WASM_THREADS_ENV } from './wasm_threads.js';
+export { enableWasmThreads, wasmThreadsFromEnv, WASM_THREADS_ENV } from './wasm/threads.js';

@@ -5,13 +5,13 @@
  */
 import { tf } from '../tf.js';
 import { isBackendName, setBackend, type BackendInfo, type BackendName } from '../backend/index.js';
-import type { AdapterDescription } from '../backend/webgpu.js';
-import { assertWebGPUHealthy, webgpuDeviceInfo } from '../backend/webgpu.js';
+import type { AdapterDescription } from '../backend/webgpu/device.js';
+import { assertWebGPUHealthy, webgpuDeviceInfo } from '../backend/webgpu/device.js';
 import { createModel, defaultRegistry } from '../registry/index.js';
-import { Generator } from '../nn/random.js';
-import { trainStep } from '../trainer/step.js';
-import { Replicas, resolveReplicaCount, type ReplicaCount } from '../trainer/replicas.js';
-import { Optimizer } from '../trainer/optimizer.js';
+import { Generator } from '../util/random.js';
+import { trainStep } from '../engine/step.js';
+import { Replicas, resolveReplicaCount, type ReplicaCount } from '../parallel/replicas.js';
+import { Optimizer } from '../engine/optimizer.js';
 import { profileStep, type StepProfile } from './profile.js';
 
 export type BenchMode = 'train' | 'eval';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closestNames } from '../registry/names.js';
+import { closestNames } from '../util/names.js';
 import { configError, type ConfigError, type SourcePosition } from './errors.js';
 import { dotted, locate, type KeyPath, type Layer } from './layer.js';
 import { keysAt } from './schema_keys.js';

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { closestNames } from '../registry/names.js';
+import { closestNames } from '../util/names.js';
 import { configError } from './errors.js';
 import { pathKey, type Layer } from './layer.js';
 import { checkPath } from './schema_keys.js';

@@ -8,7 +8,7 @@
  * tests can apply hand-picked draws. This module must stay free of tfjs and of Node APIs: worker
  * threads load it.
  */
-import type { Generator } from '../nn/random.js';
+import type { Generator } from '../util/random.js';
 
 export interface AugmentOptions {
   /**

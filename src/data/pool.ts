@@ -7,7 +7,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 
-import { startWorker } from '../worker_thread.js';
+import { startWorker } from '../util/worker_thread.js';
 import { DataError } from './errors.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker_protocol.js';
 

@@ -4,7 +4,7 @@
  * worker thread and the main thread agree bit for bit. Worker threads load this module, so it must
  * not pull in tfjs or anything heavy.
  */
-import { Generator } from '../nn/random.js';
+import { Generator } from '../util/random.js';
 import { augmentBatch, type ImageSource, type ResolvedAugment } from './augment.js';
 import { mixSeed } from './seed.js';
 

@@ -9,7 +9,7 @@
  * one batch; a nearest-class-mean classifier on raw pixels also beats chance by a wide margin,
  * which is what the tests check. Everything follows from the seed.
  */
-import { Generator } from '../nn/random.js';
+import { Generator } from '../util/random.js';
 import { channelStats, type ImageDataset, type Split } from './dataset.js';
 import { DataError } from './errors.js';
 import { mixSeed } from './seed.js';

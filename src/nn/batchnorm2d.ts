@@ -1,4 +1,4 @@
-import { batchNormTrainHost, hasBatchNormKernels } from '../backend/batchnorm_kernels.js';
+import { batchNormTrainHost, hasBatchNormKernels } from '../backend/host/batchnorm_kernels.js';
 import { tf } from '../tf.js';
 import { Module, type ExampleShape, type ForwardOptions, type ShapeProfile } from './module.js';
 

@@ -15,5 +15,5 @@ export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm2d.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { ReLU } from './relu.js';
 export { Sequential, chainProfiles } from './sequential.js';
-export { Generator, type GeneratorState } from './random.js';
+export { Generator, type GeneratorState } from '../util/random.js';
 export { manualSeed, getDefaultGenerator } from './init.js';

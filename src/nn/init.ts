@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import { Generator } from './random.js';
+import { Generator } from '../util/random.js';
 
 /**
  * The generator layers draw their initial weights from when none is given, as torch's global one

@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { getDefaultGenerator, uniform } from './init.js';
 import { Module, type ExampleShape, type ShapeProfile } from './module.js';
-import type { Generator } from './random.js';
+import type { Generator } from '../util/random.js';
 
 export interface LinearOptions {
   inFeatures: number;

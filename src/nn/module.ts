@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Generator } from './random.js';
+import type { Generator } from '../util/random.js';
 
 /** What a forward pass needs besides its input. */
 export interface ForwardOptions {

@@ -4,7 +4,7 @@ import { registerShakeShakeModels } from './shakeshake.js';
 
 export { ModelRegistry, UnknownModelError } from './registry.js';
 export type { CreateModelOptions, ModelEntry, ModelFamily, ModelInfo } from './registry.js';
-export { naturalCompare, wildcardToRegExp, closestNames } from './names.js';
+export { naturalCompare, wildcardToRegExp, closestNames } from '../util/names.js';
 
 /** The package's registry, with the built-in zoo registered when it is made (no import order to get right). */
 export const defaultRegistry = new ModelRegistry();

@@ -1,7 +1,7 @@
 import type { ShakeOptions } from '../models/shakeshake/shake_shake.js';
 import type { ShakeVariant, StageInfo } from '../models/shakeshake/shake_net.js';
 import type { Model } from '../models/model.js';
-import { closestNames, naturalCompare, wildcardToRegExp } from './names.js';
+import { closestNames, naturalCompare, wildcardToRegExp } from '../util/names.js';
 
 export interface CreateModelOptions {
   /** Default 10. */

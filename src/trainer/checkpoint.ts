@@ -3,7 +3,7 @@ import { link, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicTempPath, fsyncDir, writeFileAtomic } from '../io/atomic.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, toHostTensor, type HostTensor } from '../io/safetensors.js';
-import type { GeneratorState } from '../nn/random.js';
+import type { GeneratorState } from '../util/random.js';
 import type { tf } from '../tf.js';
 import type { EpochMetrics } from './metrics.js';
 

@@ -5,7 +5,7 @@ import { parseConfigText, type ExperimentConfig } from '../config/index.js';
 import { DataLoader, loadDataset } from '../data/index.js';
 import { readCheckpoint } from './checkpoint.js';
 import { evaluateModel, type EvalMetrics } from './evaluate_model.js';
-import { Replicas, resolveReplicaCount, type ReplicaCount } from './replicas.js';
+import { Replicas, resolveReplicaCount, type ReplicaCount } from '../parallel/replicas.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { buildModel, datasetSpec, latestCheckpoint, makeLoaders, modelOptions } from './trainer.js';

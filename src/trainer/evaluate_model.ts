@@ -1,8 +1,8 @@
 import type { DataLoader } from '../data/loader.js';
 import type { Model } from '../models/model.js';
 import { tf } from '../tf.js';
-import type { Replicas } from './replicas.js';
-import { crossEntropy } from './step.js';
+import type { Replicas } from '../parallel/replicas.js';
+import { crossEntropy } from '../engine/step.js';
 
 export interface EvalMetrics {
   /** Mean cross-entropy over the split. */

@@ -5,7 +5,7 @@ import { ConfigError, dumpConfig, type ExperimentConfig } from '../config/index.
 import { DataLoader, loadDataset, type DatasetSpec } from '../data/index.js';
 import { createModel, type CreateModelOptions } from '../registry/index.js';
 import type { Model } from '../models/model.js';
-import { Generator } from '../nn/random.js';
+import { Generator } from '../util/random.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { tf } from '../tf.js';
 import { CheckpointDir, readCheckpoint, writeCheckpoint, CheckpointError, type TrainingState } from './checkpoint.js';
@@ -13,11 +13,11 @@ import { evaluateModel } from './evaluate_model.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { appendMetrics, writeMetricsHistory, writeSummaryCsv, type EpochMetrics } from './metrics.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer } from '../engine/optimizer.js';
 import { Progress } from './progress.js';
-import { learningRate } from './schedule.js';
-import { Replicas, resolveReplicaCount } from './replicas.js';
-import { trainStep, type StepResult } from './step.js';
+import { learningRate } from '../engine/schedule.js';
+import { Replicas, resolveReplicaCount } from '../parallel/replicas.js';
+import { trainStep, type StepResult } from '../engine/step.js';
 
 export interface TrainOptions {
   /** The run folder; created if missing. Required unless resuming. */

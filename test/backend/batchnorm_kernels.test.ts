@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { batchNormTrainHost, hasBatchNormKernels } from '../../src/backend/batchnorm_kernels.js';
+import { batchNormTrainHost, hasBatchNormKernels } from '../../src/backend/host/batchnorm_kernels.js';
 import { tf } from '../../src/tf.js';
 import { maxRelDiff, randn } from '../helpers.js';
 

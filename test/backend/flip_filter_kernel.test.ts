@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { FLIP_FILTER, flipFilter } from '../../src/backend/flip_filter_kernel.js';
+import { FLIP_FILTER, flipFilter } from '../../src/backend/host/flip_filter_kernel.js';
 import { tf } from '../../src/tf.js';
 import { randn } from '../helpers.js';
 

@@ -4,14 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { tf } from '../../src/tf.js';
 import { setBackend } from '../../src/backend/index.js';
-import { hostMemory } from '../../src/backend/host_memory.js';
+import { hostMemory } from '../../src/backend/host/host_memory.js';
 import {
   bindWasmKernels,
   wasmFmaFromEnv,
   wasmKernelFlavour,
   wasmKernelModules,
   type WasmKernels,
-} from '../../src/backend/wasm_kernels.js';
+} from '../../src/backend/wasm/kernels.js';
 import {
   KERNELS_WASM_RELAXED,
   KERNELS_WASM_SIMD128,

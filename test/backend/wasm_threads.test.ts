@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { enableWasmThreads, wasmThreadsFromEnv, WASM_THREADS_ENV } from '../../src/backend/wasm_threads.js';
-import { Generator } from '../../src/nn/random.js';
+import { enableWasmThreads, wasmThreadsFromEnv, WASM_THREADS_ENV } from '../../src/backend/wasm/threads.js';
+import { Generator } from '../../src/util/random.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
-import { Optimizer } from '../../src/trainer/optimizer.js';
-import { trainStep } from '../../src/trainer/step.js';
+import { Optimizer } from '../../src/engine/optimizer.js';
+import { trainStep } from '../../src/engine/step.js';
 
 /** Conv forward and both gradients, a BN'd model's eval logits and one SGD step: host copies. */
 async function workload(): Promise<Float32Array[]> {

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { tf } from '../../src/tf.js';
 import { setBackend, type BackendInfo } from '../../src/backend/index.js';
-import { loadWebGPU, releaseWebGPU, webgpuErrors } from '../../src/backend/webgpu.js';
-import { collapsePaddings, registerIm2colFilterGrad, splitK } from '../../src/backend/webgpu_kernels.js';
+import { loadWebGPU, releaseWebGPU, webgpuErrors } from '../../src/backend/webgpu/device.js';
+import { collapsePaddings, registerIm2colFilterGrad, splitK } from '../../src/backend/webgpu/kernels.js';
 import { createModel } from '../../src/registry/index.js';
-import { Generator } from '../../src/nn/random.js';
-import { trainStep } from '../../src/trainer/step.js';
-import { Optimizer } from '../../src/trainer/optimizer.js';
+import { Generator } from '../../src/util/random.js';
+import { trainStep } from '../../src/engine/step.js';
+import { Optimizer } from '../../src/engine/optimizer.js';
 import type { HostTensorLike } from '../../src/nn/module.js';
 import { sizeOf } from '../helpers.js';
 

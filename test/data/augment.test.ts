@@ -11,7 +11,7 @@ import {
   type ImageSource,
   type ResolvedAugment,
 } from '../../src/data/index.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 
 const H = 5;
 const W = 4;

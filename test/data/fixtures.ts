@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 
 /** ../shared/data/cifar10 relative to the project (real images; never copied into the repo). */
 export const SHARED_CIFAR10 = process.env.ARCHAI_CIFAR10_DIR ?? fileURLToPath(new URL('../../../shared/data/cifar10', import.meta.url));

@@ -17,7 +17,7 @@ import { DataLoader, makeSynthetic } from '../../src/data/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What the compiled data layer needs: src/data plus the two modules it imports. */
-const SOURCES = ['src/worker_thread.ts', 'src/nn/random.ts', 'src/io/atomic.ts'];
+const SOURCES = ['src/util/worker_thread.ts', 'src/util/random.ts', 'src/io/atomic.ts'];
 
 const CHILD = `
 import { createHash } from 'node:crypto';

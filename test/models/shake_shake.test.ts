@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
 import { shakeShake, resolveShakeOptions, type ShakeOptions } from '../../src/models/shakeshake/shake_shake.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { tf } from '../../src/tf.js';
 
 beforeAll(async () => {

@@ -52,7 +52,7 @@ describe('a training step', () => {
   it('changes with the seed of the shake draws and repeats with the same one', async () => {
     const model = createModel('shake_resnet8_2x8d');
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
-    const { Generator } = await import('../../src/nn/random.js');
+    const { Generator } = await import('../../src/util/random.js');
     const run = async (seed: number) => Array.from(await model.forward(x, { training: true, rng: new Generator(seed) }).data());
     expect(await run(1)).toEqual(await run(1));
     expect(await run(1)).not.toEqual(await run(2));

@@ -11,7 +11,7 @@ import { ShakeBottleNeck } from '../../src/models/shakeshake/shake_bottleneck.js
 import { ShakeResNet } from '../../src/models/shakeshake/shake_resnet.js';
 import { resolveShakeOptions } from '../../src/models/shakeshake/shake_shake.js';
 import type { Module } from '../../src/nn/module.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
 import { maxRelDiff } from '../helpers.js';

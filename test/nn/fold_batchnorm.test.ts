@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
 import { BatchNorm2d } from '../../src/nn/batchnorm2d.js';
 import { Conv2d } from '../../src/nn/conv2d.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { ReLU } from '../../src/nn/relu.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { tf } from '../../src/tf.js';

@@ -4,7 +4,7 @@ import { BatchNorm2d } from '../../src/nn/batchnorm2d.js';
 import { Conv2d } from '../../src/nn/conv2d.js';
 import { Linear } from '../../src/nn/linear.js';
 import { StateDictError } from '../../src/nn/module.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { ReLU } from '../../src/nn/relu.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { tf } from '../../src/tf.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelRegistry, UnknownModelError, createModel, listModels, modelInfo } from '../../src/registry/index.js';
-import { closestNames, naturalCompare, wildcardToRegExp } from '../../src/registry/names.js';
+import { closestNames, naturalCompare, wildcardToRegExp } from '../../src/util/names.js';
 import { ShakeResNet } from '../../src/models/shakeshake/shake_resnet.js';
 import { ShakeResNeXt } from '../../src/models/shakeshake/shake_resnext.js';
 

@@ -11,7 +11,7 @@ import {
   type ShapeProfile,
   type StateRecord,
 } from '../../nn/module.js';
-import { Generator } from '../../nn/random.js';
+import { Generator } from '../../util/random.js';
 import { Sequential } from '../../nn/sequential.js';
 import { resolveShakeOptions, type ResolvedShakeOptions, type ShakeOptions } from './shake_shake.js';
 

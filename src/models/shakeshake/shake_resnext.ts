@@ -1,7 +1,7 @@
 import type { BatchNorm2d } from '../../nn/batchnorm2d.js';
 import type { Conv2d } from '../../nn/conv2d.js';
 import { Linear } from '../../nn/linear.js';
-import { Generator } from '../../nn/random.js';
+import { Generator } from '../../util/random.js';
 import { Sequential } from '../../nn/sequential.js';
 import { ShakeBottleNeck } from './shake_bottleneck.js';
 import { archaiConvStd, ShakeNet, type ShakeNetOptions } from './shake_net.js';

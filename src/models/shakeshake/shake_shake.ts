@@ -1,5 +1,5 @@
 import { tf } from '../../tf.js';
-import type { Generator } from '../../nn/random.js';
+import type { Generator } from '../../util/random.js';
 
 /**
  * The modes of Gastaldi's paper. archai's (and the paper's best CIFAR-10 setting) is

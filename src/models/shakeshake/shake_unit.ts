@@ -1,6 +1,6 @@
 import { tf } from '../../tf.js';
 import { Module, type ExampleShape, type ShapeProfile } from '../../nn/module.js';
-import type { Generator } from '../../nn/random.js';
+import type { Generator } from '../../util/random.js';
 import type { Sequential } from '../../nn/sequential.js';
 import { shakeShake, type ResolvedShakeOptions } from './shake_shake.js';
 import { Shortcut } from './shortcut.js';

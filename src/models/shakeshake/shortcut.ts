@@ -2,7 +2,7 @@ import { tf } from '../../tf.js';
 import { BatchNorm2d } from '../../nn/batchnorm2d.js';
 import { Conv2d } from '../../nn/conv2d.js';
 import { Module, type ExampleShape, type ForwardOptions, type ShapeProfile } from '../../nn/module.js';
-import type { Generator } from '../../nn/random.js';
+import type { Generator } from '../../util/random.js';
 
 export interface ShortcutOptions {
   inChannels: number;

@@ -1,5 +1,5 @@
 import type { ForwardOptions } from '../../nn/module.js';
-import type { Generator } from '../../nn/random.js';
+import type { Generator } from '../../util/random.js';
 
 /** Inside a network the generator is always resolved (the model's own when the caller gave none). */
 export interface BlockForwardOptions extends ForwardOptions {

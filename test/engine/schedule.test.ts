@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.js';
-import { learningRate, type ScheduleConfig } from '../../src/trainer/schedule.js';
+import { learningRate, type ScheduleConfig } from '../../src/engine/schedule.js';
 
 function schedule(over: Partial<ScheduleConfig>): ScheduleConfig {
   const base = parseConfigText('model: {name: shake_resnet8_2x8d}\n', '/tmp/x.yaml').trainer.schedule;

@@ -1,9 +1,9 @@
 import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
-import type { Generator } from '../nn/random.js';
+import type { Generator } from '../util/random.js';
 import type { Optimizer } from './optimizer.js';
-import { withSyncBatchNorm } from '../backend/batchnorm_kernels.js';
-import type { Collective } from './collective.js';
+import { withSyncBatchNorm } from '../backend/host/batchnorm_kernels.js';
+import type { Collective } from '../parallel/collective.js';
 import { planMicroBatches, type MicroBatch } from './micro_batch.js';
 
 export interface StepOptions {

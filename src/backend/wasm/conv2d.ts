@@ -4,10 +4,10 @@
  * the ShakeResNet shapes (bench/cpu/RESULTS.md): same register tile, no indirection buffer, and the
  * weights of 8 output channels stay in L1 across a whole output row.
  */
-import { tf } from '../tf.js';
-import { covered } from './conv_grad_kernels.js';
-import { hostMemory } from './host_memory.js';
-import { wasmKernels } from './wasm_kernels.js';
+import { tf } from '../../tf.js';
+import { covered } from '../conv_grad_kernels.js';
+import { hostMemory } from '../host/host_memory.js';
+import { wasmKernels } from './kernels.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Collective, CollectiveAbortedError } from '../../src/trainer/collective.js';
-import { startWorker } from '../../src/worker_thread.js';
+import { Collective, CollectiveAbortedError } from '../../src/parallel/collective.js';
+import { startWorker } from '../../src/util/worker_thread.js';
 
 function child(buffer: SharedArrayBuffer, mode: 'sum' | 'abort') {
   const w = startWorker(import.meta.url, 'collective_child', { workerData: { buffer, mode } }, 'tsx is needed');

@@ -17,7 +17,7 @@
  */
 import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
-import type { Generator } from '../nn/random.js';
+import type { Generator } from '../util/random.js';
 
 /** Working memory for activations on wasm that 'auto' plans with (of the 4 GiB heap). */
 export const WASM_ACTIVATION_BUDGET_BYTES = 2.75 * 2 ** 30;

@@ -20,18 +20,18 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 
-import { HOST_BACKENDS } from '../backend/host_memory.js';
+import { HOST_BACKENDS } from '../backend/host/host_memory.js';
 import type { Model } from '../models/model.js';
 import type { CreateModelOptions } from '../registry/registry.js';
 import { tf } from '../tf.js';
-import { startWorker } from '../worker_thread.js';
-import { Generator } from '../nn/random.js';
+import { startWorker } from '../util/worker_thread.js';
+import { Generator } from '../util/random.js';
 import { Collective, CollectiveAbortedError } from './collective.js';
 import { fingerprintDifference, modelFingerprint } from './model_fingerprint.js';
-import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from './micro_batch.js';
-import type { Optimizer } from './optimizer.js';
+import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from '../engine/micro_batch.js';
+import type { Optimizer } from '../engine/optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
-import { applyUpdate, BufferState, disposeSums, floatBuffers, runMicroBatches, trainStep, type StepOptions, type StepResult } from './step.js';
+import { applyUpdate, BufferState, disposeSums, floatBuffers, runMicroBatches, trainStep, type StepOptions, type StepResult } from '../engine/step.js';
 
 export type ReplicaCount = number | 'auto';
 

@@ -1,6 +1,6 @@
 /** A second participant for collective.test.ts: rank 1, told what to do through workerData. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Collective } from '../../src/trainer/collective.js';
+import { Collective } from '../../src/parallel/collective.js';
 
 const { buffer, mode } = workerData as { buffer: SharedArrayBuffer; mode: 'sum' | 'abort' };
 const c = new Collective(buffer, 1, 2);

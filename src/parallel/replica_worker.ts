@@ -5,13 +5,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { setBackend } from '../backend/index.js';
-import { Generator } from '../nn/random.js';
+import { Generator } from '../util/random.js';
 import { createModel } from '../registry/index.js';
 import { tf } from '../tf.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
 import { Collective } from './collective.js';
 import { modelFingerprint } from './model_fingerprint.js';
-import { BufferState, disposeSums, floatBuffers, runMicroBatches } from './step.js';
+import { BufferState, disposeSums, floatBuffers, runMicroBatches } from '../engine/step.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replica worker must run in a worker thread');

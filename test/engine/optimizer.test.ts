@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { Optimizer, type OptimizerOptions } from '../../src/trainer/optimizer.js';
+import { Optimizer, type OptimizerOptions } from '../../src/engine/optimizer.js';
 import { tf } from '../../src/tf.js';
 
 beforeAll(async () => {

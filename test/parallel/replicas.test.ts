@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
-import { Optimizer } from '../../src/trainer/optimizer.js';
-import { ReplicaError, Replicas, resolveReplicaCount } from '../../src/trainer/replicas.js';
-import { trainStep } from '../../src/trainer/step.js';
+import { Optimizer } from '../../src/engine/optimizer.js';
+import { ReplicaError, Replicas, resolveReplicaCount } from '../../src/parallel/replicas.js';
+import { trainStep } from '../../src/engine/step.js';
 import { maxRelDiff, randn } from '../helpers.js';
 
 const NAME = 'shake_resnet8_2x4d';

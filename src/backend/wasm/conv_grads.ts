@@ -3,9 +3,9 @@
  * conv_filter_grad.c): no transposes, no padded or zero-dilated copies. Each returns null where
  * tfjs's path (the forward-conv rewrite of conv_grad_kernels.ts) is to run instead.
  */
-import type { tf } from '../tf.js';
-import { hostMemory } from './host_memory.js';
-import { wasmKernels } from './wasm_kernels.js';
+import type { tf } from '../../tf.js';
+import { hostMemory } from '../host/host_memory.js';
+import { wasmKernels } from './kernels.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];

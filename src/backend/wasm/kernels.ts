@@ -10,7 +10,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD128 } from './wasm/kernels_wasm.js';
+import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD128 } from './kernels_wasm.js';
 
 const WASM_FMA_ENV = 'ARCHAI_TS_WASM_FMA';
 

@@ -5,7 +5,7 @@
  * reference count, as the cpu backend's Identity and wasm's own Reshape do, is safe because no
  * kernel writes into its inputs.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 let registered = false;
 

@@ -2,8 +2,8 @@
  * The BatchNorm kernels' loops (batchnorm_kernels.ts) on the wasm backend, by our SIMD kernels
  * (src/backend/wasm/batchnorm.c): the same sums in float64, about 5x the JavaScript loops' speed.
  */
-import type { BatchNormLoops } from './batchnorm_kernels.js';
-import { wasmKernels } from './wasm_kernels.js';
+import type { BatchNormLoops } from '../host/batchnorm_kernels.js';
+import { wasmKernels } from './kernels.js';
 
 /**
  * The loops for `c` channels on this wasm backend, or null where our kernels cannot bind. Call it

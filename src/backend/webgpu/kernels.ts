@@ -10,7 +10,7 @@
  * (padding [p0, p1] on an axis followed by an unpadded block of c elements is padding
  * [p0*c, p1*c] on the merged axis), so any pad with at most 4 padded axes runs at rank ≤ 4.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 

@@ -1,5 +1,5 @@
 /** Messages between Replicas (main thread) and replica_worker.ts. Arrays travel as transfers. */
-import type { GeneratorState } from '../nn/random.js';
+import type { GeneratorState } from '../util/random.js';
 import type { CreateModelOptions } from '../registry/registry.js';
 
 export interface ReplicaInit {

@@ -4,7 +4,7 @@
  * wasm walks elements with generic index arithmetic (9.5 ms for a 3x3x128x128 filter, 18 of them
  * each training step of ShakeResNet-26 2x32d); this loop copies the same values in well under 1 ms.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import { HOST_BACKENDS, hostMemory } from './host_memory.js';
 
 export const FLIP_FILTER = 'ArchaiFlipFilter';

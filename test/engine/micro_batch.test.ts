@@ -4,12 +4,12 @@ import type { Model } from '../../src/models/model.js';
 import { Conv2d } from '../../src/nn/conv2d.js';
 import { Linear } from '../../src/nn/linear.js';
 import { Module, type ExampleShape, type ForwardOptions, type ShapeProfile } from '../../src/nn/module.js';
-import { Generator } from '../../src/nn/random.js';
+import { Generator } from '../../src/util/random.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
-import { autoMicroBatch, microBatchSizes, trainingBytesPerImage, WASM_ACTIVATION_BUDGET_BYTES } from '../../src/trainer/micro_batch.js';
-import { Optimizer } from '../../src/trainer/optimizer.js';
-import { trainStep } from '../../src/trainer/step.js';
+import { autoMicroBatch, microBatchSizes, trainingBytesPerImage, WASM_ACTIVATION_BUDGET_BYTES } from '../../src/engine/micro_batch.js';
+import { Optimizer } from '../../src/engine/optimizer.js';
+import { trainStep } from '../../src/engine/step.js';
 import { maxRelDiff, randn } from '../helpers.js';
 
 beforeAll(async () => {

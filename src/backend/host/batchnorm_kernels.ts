@@ -8,10 +8,10 @@
  * transposing reductions; these kernels run the same maths in a few ms (bench/cpu/RESULTS.md).
  * On other backends nn/batchnorm2d.ts keeps the tf-op formulation.
  */
-import { tf } from '../tf.js';
-import type { Collective } from '../trainer/collective.js';
+import { tf } from '../../tf.js';
+import type { Collective } from '../../parallel/collective.js';
 import { HOST_BACKENDS, hostMemory } from './host_memory.js';
-import { wasmBatchNormLoops } from './wasm_batchnorm_loops.js';
+import { wasmBatchNormLoops } from '../wasm/batchnorm_loops.js';
 
 /** Inputs x [.., C], gamma [C], beta [C]; attr eps. Outputs y, mean [C], variance [C] (biased), invStd [C], unbiased variance [C]. */
 export const BN_TRAIN = 'ArchaiBatchNormTrain';

@@ -13,15 +13,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-import { tf } from '../tf.js';
-import { registerConvGradKernels } from './conv_grad_kernels.js';
+import { tf } from '../../tf.js';
+import { registerConvGradKernels } from '../conv_grad_kernels.js';
 import {
   FILTER_GRAD_ENV,
   im2colFilterGradRegistered,
   registerIm2colFilterGrad,
   registerWebGPUKernelFixes,
-} from './webgpu_kernels.js';
-import { firstLine, resolvable } from './packages.js';
+} from './kernels.js';
+import { firstLine, resolvable } from '../packages.js';
 
 /** The adapter the webgpu backend runs on. */
 export interface AdapterDescription {

@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 /**
  * Env var: the number of wasm threads (1 = the single-threaded SIMD binary). Default 1: opt in,
