@@ -20,13 +20,14 @@ export function registerEval(program: Command): void {
     .description("score a checkpoint: a run folder's last one (with the run's own data settings) or a checkpoint file")
     .requiredOption('--checkpoint <run|file>', 'run folder or .safetensors checkpoint')
     .option('--config <file>', "config for the model and data (default: the run's own)")
-    .option('--data <root>', 'dataset folder (default: the config\'s data.root)')
+    .option('--data <root>', "dataset folder (default: the config's data.root)")
     .option('--split <split>', 'test | train', 'test')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`)
     .option('--replicas <n>', "threads sharing each batch on wasm/cpu: N or 'auto' (one per core; same results)", 'auto')
     .option('--json', 'print one JSON object')
     .action(async (flags: EvalFlags) => {
-      if (flags.split !== 'test' && flags.split !== 'train') throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
+      if (flags.split !== 'test' && flags.split !== 'train')
+        throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
       if (flags.backend && !(BACKENDS as readonly string[]).includes(flags.backend)) {
         throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
       }
@@ -40,7 +41,9 @@ export function registerEval(program: Command): void {
         replicas: replicasFlag(flags.replicas),
       });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, model: r.model, split: r.split, epoch: r.epoch, checkpoint: r.checkpoint })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, model: r.model, split: r.split, epoch: r.epoch, checkpoint: r.checkpoint })}\n`,
+        );
       } else {
         process.stdout.write(
           `${r.model} (${r.checkpoint}, epoch ${r.epoch}) on ${r.split}: top1 ${r.top1.toFixed(4)}  top5 ${r.top5.toFixed(4)}  loss ${r.loss.toFixed(4)}  n ${r.n}\n`,

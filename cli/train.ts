@@ -46,10 +46,11 @@ export function registerTrain(program: Command): void {
         if (flags.out) throw new UsageError('--resume continues in the run folder itself; drop --out');
         runDir = resolve(flags.resume);
         const file = join(runDir, 'config.yaml');
-        if (!existsSync(file)) throw new UsageError(`--resume ${flags.resume}: no config.yaml there; pass a run folder made by 'archai-ts train'`);
+        if (!existsSync(file))
+          throw new UsageError(`--resume ${flags.resume}: no config.yaml there; pass a run folder made by 'archai-ts train'`);
         config = parseConfigText(await readFile(file, 'utf8'), file, { overrides });
       } else {
-        if (!flags.config) throw new UsageError("give --config FILE (e.g. configs/quickstart.yaml) or --resume RUN");
+        if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/quickstart.yaml) or --resume RUN');
         const loaded = await loadConfig(flags.config, overrides);
         config = loaded.config;
         runDir = resolve(flags.out ?? join('runs', `${basename(flags.config, extname(flags.config))}-${timestamp()}`));

@@ -17,9 +17,15 @@ const out = join(dir, 'kernels_wasm.ts');
 
 /** The C sources and headers, sorted, and one hash over their names and contents. */
 export function sources() {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.c') || f.endsWith('.h')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
+    .sort();
   const hash = createHash('sha256');
-  for (const f of files) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
   return { files: files.filter((f) => f.endsWith('.c')).map((f) => join(dir, f)), hash: hash.digest('hex') };
 }
 
@@ -41,11 +47,26 @@ function compile(clang, files, flags) {
     // -fno-builtin: no memset/memcpy calls (there is no libc to link). --import-memory: the
     // kernels work in place on tfjs's heap, so the module has no memory of its own; its C stack
     // pointer is exported so the loader can put the stack in a block it allocated there.
-    execFileSync(clang, [
-      '--target=wasm32', '-O3', '-msimd128', ...flags, '-mmutable-globals', '-fno-builtin', '-nostdlib',
-      '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--export=__stack_pointer', '-Wl,--strip-all',
-      '-o', wasm, ...files,
-    ], { stdio: 'inherit' });
+    execFileSync(
+      clang,
+      [
+        '--target=wasm32',
+        '-O3',
+        '-msimd128',
+        ...flags,
+        '-mmutable-globals',
+        '-fno-builtin',
+        '-nostdlib',
+        '-Wl,--no-entry',
+        '-Wl,--import-memory',
+        '-Wl,--export=__stack_pointer',
+        '-Wl,--strip-all',
+        '-o',
+        wasm,
+        ...files,
+      ],
+      { stdio: 'inherit' },
+    );
     return readFileSync(wasm);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -10,7 +10,14 @@ const report = `${root}.vitest-report.json`;
 rmSync(report, { force: true });
 const vitest = spawnSync(
   process.execPath,
-  [`${root}node_modules/vitest/vitest.mjs`, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    `${root}node_modules/vitest/vitest.mjs`,
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 let summary;
@@ -27,4 +34,4 @@ const brokenFiles = (summary.testResults ?? []).filter((f) => f.status === 'fail
 const failed = (summary.numFailedTests ?? 0) + brokenFiles;
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 || passed === 0 ? 1 : vitest.status ?? 1);
+process.exit(failed > 0 || passed === 0 ? 1 : (vitest.status ?? 1));

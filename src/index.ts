@@ -34,7 +34,15 @@ export {
 export type { Model } from './models/model.js';
 export * from './models/shakeshake/index.js';
 export * from './nn/index.js';
-export { loadConfig, parseConfigText, dumpConfig, configJsonSchema, ConfigError, type ExperimentConfig, type LoadedConfig } from './config/index.js';
+export {
+  loadConfig,
+  parseConfigText,
+  dumpConfig,
+  configJsonSchema,
+  ConfigError,
+  type ExperimentConfig,
+  type LoadedConfig,
+} from './config/index.js';
 export { loadDataset, DataLoader, DataError, type ImageDataset, type DatasetSpec, type Batch } from './data/index.js';
 export {
   train,

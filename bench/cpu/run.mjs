@@ -20,7 +20,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1] == null || all[i + 1].startsWith('--') ? 'true' : all[i + 1]]] : acc), []),
+  process.argv
+    .slice(2)
+    .flatMap((a, i, all) =>
+      a.startsWith('--') ? [[a.slice(2), all[i + 1] == null || all[i + 1].startsWith('--') ? 'true' : all[i + 1]]] : [],
+    ),
 );
 const o = {
   model: args.model ?? 'shake_resnet26_2x32d',
@@ -49,11 +53,23 @@ for (const part of PKG.split('/')) {
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, '__init__.py'), '');
 }
-for (const f of ['shakeshake.py', 'shake_resnet.py', 'shake_resnext.py']) writeFileSync(join(base, PKG, f), git('show', `${commit}:${PKG}/${f}`));
+for (const f of ['shakeshake.py', 'shake_resnet.py', 'shake_resnext.py'])
+  writeFileSync(join(base, PKG, f), git('show', `${commit}:${PKG}/${f}`));
 
 function runJson(cmd, argv, env = {}) {
-  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26, timeout: o.timeoutS * 1000, killSignal: 'SIGKILL' });
-  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const r = spawnSync(cmd, argv, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 26,
+    timeout: o.timeoutS * 1000,
+    killSignal: 'SIGKILL',
+  });
+  const line = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) {
     console.error(`${cmd} ${argv.join(' ')} failed (status ${r.status}, signal ${r.signal}):\n${(r.stderr ?? '').slice(-2000)}`);
     return { images_per_s: NaN, failed: true };
@@ -72,11 +88,52 @@ const median = (xs) => {
 for (const mode of o.modes) {
   const rounds = [];
   for (let r = 0; r < o.rounds; r++) {
-    const torch = runJson(o.python, [join(root, 'bench/torch_bench.py'), '--archai', base, '--device', 'cpu', '--models', o.model, '--modes', mode,
-      '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps), '--threads', String(o.threads)], { OMP_NUM_THREADS: String(o.threads) });
-    const ts = runJson(process.execPath, [cli, 'bench', '--json',
-      '--model', o.model, '--mode', mode, '--batch', String(o.batch), '--warmup', String(o.warmup), '--steps', String(o.steps),
-      '--backend', o.backend, '--replicas', String(o.replicas)], { ARCHAI_TS_WASM_THREADS: o.tsThreads > 1 ? String(o.tsThreads) : '' });
+    const torch = runJson(
+      o.python,
+      [
+        join(root, 'bench/torch_bench.py'),
+        '--archai',
+        base,
+        '--device',
+        'cpu',
+        '--models',
+        o.model,
+        '--modes',
+        mode,
+        '--batch',
+        String(o.batch),
+        '--warmup',
+        String(o.warmup),
+        '--steps',
+        String(o.steps),
+        '--threads',
+        String(o.threads),
+      ],
+      { OMP_NUM_THREADS: String(o.threads) },
+    );
+    const ts = runJson(
+      process.execPath,
+      [
+        cli,
+        'bench',
+        '--json',
+        '--model',
+        o.model,
+        '--mode',
+        mode,
+        '--batch',
+        String(o.batch),
+        '--warmup',
+        String(o.warmup),
+        '--steps',
+        String(o.steps),
+        '--backend',
+        o.backend,
+        '--replicas',
+        String(o.replicas),
+      ],
+      { ARCHAI_TS_WASM_THREADS: o.tsThreads > 1 ? String(o.tsThreads) : '' },
+    );
     rounds.push({ torch, ts, ratio: ts.images_per_s / torch.images_per_s });
   }
   rows.push({
@@ -90,8 +147,14 @@ for (const mode of o.modes) {
 }
 
 const cpu = cpus()[0]?.model ?? '?';
-console.log(`archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torchVersion}, ${o.threads} threads) vs archai-ts (${o.backend}, ${o.replicas} replica(s) of ${o.tsThreads} thread(s)); ${o.model}, batch ${o.batch}, warm-up ${o.warmup}, ${o.steps} timed steps (median), ${o.rounds} round(s)`);
-console.log(`machine: ${cpus().length} x ${cpu}; node ${process.version}; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(
+  `archai ${commit.slice(0, 12)} (PyTorch ${rows[0].torchVersion}, ${o.threads} threads) vs archai-ts (${o.backend}, ${o.replicas} replica(s) of ${o.tsThreads} thread(s)); ${o.model}, batch ${o.batch}, warm-up ${o.warmup}, ${o.steps} timed steps (median), ${o.rounds} round(s)`,
+);
+console.log(
+  `machine: ${cpus().length} x ${cpu}; node ${process.version}; load average at the end ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
 console.log('| mode | PyTorch img/s | archai-ts img/s | archai-ts / PyTorch | per round |');
 console.log('| --- | --- | --- | --- | --- |');

@@ -6,17 +6,7 @@
 //
 //   node scripts/gpu/bundle.mjs [--out .bundle] [--xz-level 9]
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +29,22 @@ if (!existsSync(CLI)) {
 
 // 1. Trace the runs the device script makes (small shapes; the files loaded do not depend on size).
 const trace = join(mkdtempSync(join(tmpdir(), 'archai-trace-')), 'files.txt');
-const bench = (...a) => [CLI, 'bench', '--model', 'shake_resnet8_2x8d', '--batch', '2', '--warmup', '1', '--steps', '1', '--image-size', '8', '--json', ...a];
+const bench = (...a) => [
+  CLI,
+  'bench',
+  '--model',
+  'shake_resnet8_2x8d',
+  '--batch',
+  '2',
+  '--warmup',
+  '1',
+  '--steps',
+  '1',
+  '--image-size',
+  '8',
+  '--json',
+  ...a,
+];
 const runs = [
   bench('--backend', 'cpu', '--profile'),
   bench('--backend', 'wasm', '--mode', 'eval'),
@@ -53,7 +58,11 @@ for (const argv of runs) {
     encoding: 'utf8',
     cwd: tmpdir(),
   });
-  const tail = (r.stderr || '').split('\n').filter((l) => l && !l.startsWith('Warning: max')).slice(-3).join(' | ');
+  const tail = (r.stderr || '')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('Warning: max'))
+    .slice(-3)
+    .join(' | ');
   console.error(`bundle: traced ${argv.slice(1, 4).join(' ')} ... (exit ${r.status})${r.status ? `: ${tail}` : ''}`);
   if (r.status !== 0 && !argv.includes('webgpu')) process.exit(1);
 }
@@ -110,10 +119,14 @@ const manifest = {
   node: process.version,
   files: files.size,
   dependencyBytes: depBytes,
-  packages: [...new Set([...files].map((f) => {
-    const parts = relative(NM, f).split(sep);
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-  }))].sort(),
+  packages: [
+    ...new Set(
+      [...files].map((f) => {
+        const parts = relative(NM, f).split(sep);
+        return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+      }),
+    ),
+  ].sort(),
 };
 writeFileSync(join(app, 'bundle-manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 

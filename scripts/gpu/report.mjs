@@ -40,10 +40,7 @@ const bench = lines('bench.jsonl');
 const runs = bench.filter((b) => b.model && b.images_per_s != null);
 
 const adapterOf = (b) => b.adapter?.device || b.adapter?.description || '';
-const card =
-  (env.gpu && env.gpu.split(',')[0]) ||
-  runs.map(adapterOf).find(Boolean) ||
-  (env.local ? `local-${env.backend ?? 'cpu'}` : 'unknown-card');
+const card = env.gpu?.split(',')[0] || runs.map(adapterOf).find(Boolean) || (env.local ? `local-${env.backend ?? 'cpu'}` : 'unknown-card');
 const slug = card
   .toLowerCase()
   .replace(/^nvidia\s+/, '')
@@ -90,20 +87,43 @@ for (const c of configs) {
 md.push('');
 const ours = runs.filter((b) => !b.backend.startsWith('pytorch'));
 if (ours.length) {
-  md.push('archai-ts runs: ' + ours.map((b) => `${b.model} ${b.mode}: first step ${b.first_step_ms} ms, peak RSS ${b.peak_rss_mb} MiB${b.leaked_tensors ? `, LEAKED ${b.leaked_tensors} tensors` : ''}`).join('; ') + '.', '');
+  md.push(
+    'archai-ts runs: ' +
+      ours
+        .map(
+          (b) =>
+            `${b.model} ${b.mode}: first step ${b.first_step_ms} ms, peak RSS ${b.peak_rss_mb} MiB${b.leaked_tensors ? `, LEAKED ${b.leaked_tensors} tensors` : ''}`,
+        )
+        .join('; ') +
+      '.',
+    '',
+  );
   const a = ours.find((b) => b.adapter)?.adapter;
   if (a) md.push(`WebGPU adapter: ${JSON.stringify(a)}`, '');
 }
 const failed = bench.filter((b) => b.failed || b.skipped);
-if (failed.length) md.push('Not run or failed: ' + failed.map((b) => `${b.failed ?? b.skipped} (${b.exit != null ? `exit ${b.exit}` : b.reason})`).join('; ') + '.', '');
+if (failed.length)
+  md.push(
+    'Not run or failed: ' +
+      failed.map((b) => `${b.failed ?? b.skipped} (${b.exit != null ? `exit ${b.exit}` : b.reason})`).join('; ') +
+      '.',
+    '',
+  );
 
 if (checks.length) {
   md.push('## Correctness (scripts/gpu/webgpu-check.mjs)', '');
   const summary = checks.find((c) => c.check === 'summary');
-  md.push(`Summary: ${summary ? (summary.ok ? 'all checks passed' : `${summary.failures} check(s) FAILED`) : 'no summary line (the check did not finish)'}.`, '');
+  md.push(
+    `Summary: ${summary ? (summary.ok ? 'all checks passed' : `${summary.failures} check(s) FAILED`) : 'no summary line (the check did not finish)'}.`,
+    '',
+  );
   md.push('| check | max rel. diff | tol | ok | details |', '| --- | --- | --- | --- | --- |');
   for (const c of checks.filter((c) => c.max_rel_diff != null)) {
-    const details = c.x ? `x ${c.x.join('x')}, w ${c.w.join('x')}, s${c.strides} ${c.pad}` : c.model ? `${c.model} b${c.batch ?? ''}${c.worst_at ? `, worst at ${c.worst_at}` : ''}` : '';
+    const details = c.x
+      ? `x ${c.x.join('x')}, w ${c.w.join('x')}, s${c.strides} ${c.pad}`
+      : c.model
+        ? `${c.model} b${c.batch ?? ''}${c.worst_at ? `, worst at ${c.worst_at}` : ''}`
+        : '';
     md.push(`| ${c.check} | ${Number(c.max_rel_diff).toExponential(2)} | ${c.tol} | ${c.ok ? 'yes' : '**no**'} | ${details} |`);
   }
   for (const c of checks.filter((c) => ['auto', 'webgpu_errors', 'train_step_tensors'].includes(c.check))) {
@@ -117,9 +137,15 @@ if (profiled.length) {
   md.push('## Kernel profile of one training step (archai-ts)', '');
   for (const b of profiled) {
     const p = b.profile;
-    md.push(`### ${b.model} ${b.mode}, batch ${b.batch} (${p.method} timing; ${p.kernelCalls} kernel calls; ${p.totalMs} ms in kernels; profiled step ${p.wallMs} ms)`, '');
+    md.push(
+      `### ${b.model} ${b.mode}, batch ${b.batch} (${p.method} timing; ${p.kernelCalls} kernel calls; ${p.totalMs} ms in kernels; profiled step ${p.wallMs} ms)`,
+      '',
+    );
     md.push('| kernel | calls | ms | self ms | % |', '| --- | --- | --- | --- | --- |');
-    for (const k of p.kernels.slice(0, 15)) md.push(`| ${k.nested ? '&nbsp;&nbsp;' : ''}${k.name}${k.nested ? ' (nested)' : ''} | ${k.calls} | ${k.ms.toFixed(2)} | ${k.selfMs.toFixed(2)} | ${k.pct} |`);
+    for (const k of p.kernels.slice(0, 15))
+      md.push(
+        `| ${k.nested ? '&nbsp;&nbsp;' : ''}${k.name}${k.nested ? ' (nested)' : ''} | ${k.calls} | ${k.ms.toFixed(2)} | ${k.selfMs.toFixed(2)} | ${k.pct} |`,
+      );
     md.push('');
   }
 }

@@ -69,7 +69,14 @@ async function on(backend, f) {
 }
 
 const info = await setBackend(BACKEND);
-emit({ check: 'backend', backend: info.name, adapter: info.adapter ?? null, reference: REFERENCE, tfjs: tf.version.tfjs, node: process.version });
+emit({
+  check: 'backend',
+  backend: info.name,
+  adapter: info.adapter ?? null,
+  reference: REFERENCE,
+  tfjs: tf.version.tfjs,
+  node: process.version,
+});
 
 // conv2d and its gradients, shapes of the nets (stem, stage convs, stride-2 entry, 1x1 shortcut)
 const n = quick ? 2 : 4;
@@ -94,13 +101,22 @@ async function convGrads(c) {
 for (const c of convCases) {
   const got = await on(BACKEND, () => convGrads(c));
   const ref = await on('cpu-stock', () => convGrads(c));
-  ['conv2d', 'conv2d_dx', 'conv2d_dw'].forEach((name, i) => check(name, maxRel(got[i], ref[i]), TOL, { x: c.x, w: c.w, strides: c.s, pad: c.p }));
+  for (const [i, name] of ['conv2d', 'conv2d_dx', 'conv2d_dw'].entries()) {
+    check(name, maxRel(got[i], ref[i]), TOL, { x: c.x, w: c.w, strides: c.s, pad: c.p });
+  }
 }
 
 // the kernels archai-ts fixes in tfjs-backend-webgpu 4.22
 async function padAndAddN() {
   const x = tf.tensor(values(2 * 3 * 4 * 5, 7), [2, 3, 1, 4, 1, 5]);
-  const p = tf.pad(x, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]);
+  const p = tf.pad(x, [
+    [0, 0],
+    [0, 0],
+    [0, 1],
+    [0, 0],
+    [0, 1],
+    [0, 0],
+  ]);
   const xs = Array.from({ length: 53 }, (_, i) => tf.tensor2d(values(12, 100 + i), [3, 4]));
   const s = tf.addN(xs);
   const out = [await p.data(), await s.data()];
@@ -130,7 +146,10 @@ async function twoSteps(initial) {
   model.loadStateDict(initial);
   const opt = new Optimizer(model.namedParameters(), { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   const x = tf.tensor4d(values(BATCH * IMAGE * IMAGE * 3, 11), [BATCH, IMAGE, IMAGE, 3]);
-  const y = tf.tensor1d(Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10), 'int32');
+  const y = tf.tensor1d(
+    Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10),
+    'int32',
+  );
   const rng = new Generator(5);
   const losses = [];
   let before = 0;
@@ -162,8 +181,20 @@ async function twoSteps(initial) {
     if (!(d <= worst)) [worst, where] = [d, k];
   }
   const lossDiff = Math.max(...got.losses.map((l, i) => Math.abs(l - ref.losses[i]) / Math.max(1, Math.abs(ref.losses[i]))));
-  check('train_step_loss', lossDiff, STEP_TOL, { model: MODEL, batch: BATCH, image: IMAGE, losses: got.losses, reference_losses: ref.losses });
-  check('train_step_state', worst, STEP_TOL, { model: MODEL, batch: BATCH, worst_at: where, ms: Math.round(got.ms), reference_ms: Math.round(ref.ms) });
+  check('train_step_loss', lossDiff, STEP_TOL, {
+    model: MODEL,
+    batch: BATCH,
+    image: IMAGE,
+    losses: got.losses,
+    reference_losses: ref.losses,
+  });
+  check('train_step_state', worst, STEP_TOL, {
+    model: MODEL,
+    batch: BATCH,
+    worst_at: where,
+    ms: Math.round(got.ms),
+    reference_ms: Math.round(ref.ms),
+  });
   const leaked = Math.max(got.leaked, ref.leaked);
   if (leaked !== 0) failures += 1;
   emit({ check: 'train_step_tensors', leaked: got.leaked, reference_leaked: ref.leaked, ok: leaked === 0 });

@@ -14,13 +14,7 @@ import { registerBatchNormKernels } from './host/batchnorm_kernels.js';
 import { registerConvGradKernels } from './conv_grad_kernels.js';
 import { registerFlipFilterKernel } from './host/flip_filter_kernel.js';
 import { HOST_BACKENDS } from './host/host_memory.js';
-import {
-  adapterChoiceFromEnv,
-  loadWebGPU,
-  webgpuDeviceInfo,
-  WebGPUUnavailableError,
-  type AdapterDescription,
-} from './webgpu/device.js';
+import { adapterChoiceFromEnv, loadWebGPU, webgpuDeviceInfo, WebGPUUnavailableError, type AdapterDescription } from './webgpu/device.js';
 import { firstLine, resolvable } from './packages.js';
 import { registerWasmConv2dKernels } from './wasm/conv2d.js';
 import { registerWasmIdentityKernel } from './wasm/identity_kernel.js';
@@ -143,10 +137,7 @@ type ConcreteBackendName = keyof typeof BACKENDS;
 export type BackendName = 'auto' | ConcreteBackendName;
 
 /** Every accepted name, 'auto' first, then the order 'auto' tries them in. */
-export const BACKEND_NAMES: readonly BackendName[] = [
-  'auto',
-  ...(Object.keys(BACKENDS) as ConcreteBackendName[]),
-];
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', ...(Object.keys(BACKENDS) as ConcreteBackendName[])];
 
 export function isBackendName(name: string): name is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(name);
@@ -156,14 +147,9 @@ export function isBackendName(name: string): name is BackendName {
  * Loads, initialises and selects a tfjs backend. 'auto' takes the first of tensorflow-gpu,
  * webgpu (a hardware adapter only), tensorflow, wasm, cpu that loads and initialises.
  */
-export async function setBackend(
-  name: BackendName = 'auto',
-  opts: SetBackendOptions = {},
-): Promise<BackendInfo> {
+export async function setBackend(name: BackendName = 'auto', opts: SetBackendOptions = {}): Promise<BackendInfo> {
   if (typeof name !== 'string' || !isBackendName(name)) {
-    throw new BackendError(
-      `unknown backend '${String(name)}'; choose one of ${BACKEND_NAMES.join(', ')}`,
-    );
+    throw new BackendError(`unknown backend '${String(name)}'; choose one of ${BACKEND_NAMES.join(', ')}`);
   }
   // tfjs prints its "install the node backend" banner and kernel re-registration notices through
   // backend_util.warn, which PROD silences; this package reports the backend itself.
@@ -244,16 +230,14 @@ async function importNodeBinding(name: string, pkg: string): Promise<void> {
     await import(specifier);
   } catch (err) {
     if (!resolvable(pkg)) {
-      throw new BackendError(
-        `backend '${name}': ${pkg} is not installed; run \`npm install ${pkg}\` or choose another backend`,
-        { cause: err },
-      );
+      throw new BackendError(`backend '${name}': ${pkg} is not installed; run \`npm install ${pkg}\` or choose another backend`, {
+        cause: err,
+      });
     }
     // Installed but broken, typically the native libtensorflow download failed at install time.
-    throw new BackendError(
-      `backend '${name}': ${pkg} failed to load (${firstLine(err)}); reinstall it with \`npm install ${pkg}\``,
-      { cause: err },
-    );
+    throw new BackendError(`backend '${name}': ${pkg} failed to load (${firstLine(err)}); reinstall it with \`npm install ${pkg}\``, {
+      cause: err,
+    });
   }
 }
 

@@ -31,9 +31,7 @@ const registered = new Set<string>();
 export function registerConvGradKernels(backendName: string): void {
   if (registered.has(backendName)) return;
   if (tf.findBackendFactory(backendName) == null) {
-    throw new Error(
-      `registerConvGradKernels: backend '${backendName}' is not registered; import its package first`,
-    );
+    throw new Error(`registerConvGradKernels: backend '${backendName}' is not registered; import its package first`);
   }
   const wasm = backendName === 'wasm';
   replaceKernel(FILTER, backendName, filterGrad, wasm ? directFilterGrad : undefined);
@@ -41,10 +39,7 @@ export function registerConvGradKernels(backendName: string): void {
   registered.add(backendName);
 }
 
-type GradImpl = (
-  inputs: Record<string, tf.Tensor>,
-  attrs: Record<string, unknown>,
-) => tf.Tensor;
+type GradImpl = (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => tf.Tensor;
 
 /** A kernel working on the backend's memory directly; null where it does not apply. */
 type DirectImpl = (params: KernelParams) => tf.TensorInfo | null;
@@ -134,12 +129,7 @@ function padOrCrop(t: Tensor4D, top: number, bottom: number, left: number, right
   const cropRight = Math.max(0, -right);
   let r = t;
   if (cropTop + cropBottom + cropLeft + cropRight > 0) {
-    r = tf.slice(r, [0, cropTop, cropLeft, 0], [
-      n,
-      h - cropTop - cropBottom,
-      w - cropLeft - cropRight,
-      c,
-    ]);
+    r = tf.slice(r, [0, cropTop, cropLeft, 0], [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c]);
   }
   const p = [Math.max(0, top), Math.max(0, bottom), Math.max(0, left), Math.max(0, right)];
   if (p.some((v) => v > 0)) {

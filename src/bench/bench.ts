@@ -259,7 +259,9 @@ export function formatBench(r: BenchResult, topKernels = 15): string {
       );
     }
     if (p.kernels.some((k) => k.nested)) {
-      lines.push('  (indented: kernels run inside others, e.g. the forward convs of the conv gradients, and counted in their ms too; self ms: without the kernels run inside)');
+      lines.push(
+        '  (indented: kernels run inside others, e.g. the forward convs of the conv gradients, and counted in their ms too; self ms: without the kernels run inside)',
+      );
     }
     if (p.method === 'submit-wall') {
       lines.push('  (no timestamp-query: each dispatch is submitted alone and timed by wall clock; exact on llvmpipe only)');

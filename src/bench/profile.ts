@@ -64,7 +64,7 @@ export async function profileStep(step: () => Promise<void>): Promise<StepProfil
   if (backendName === 'webgpu' && backend.supportTimestampQuery === false) {
     if (typeof backend.submitQueue === 'function' && typeof backend.getQueryTime === 'function') {
       method = 'submit-wall';
-      const own = Object.prototype.hasOwnProperty.call(backend, 'getQueryTime');
+      const own = Object.hasOwn(backend, 'getQueryTime');
       const previous = backend.getQueryTime;
       const warned = backend.hasTimestampQueryWarned;
       backend.hasTimestampQueryWarned = true;

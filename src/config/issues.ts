@@ -14,7 +14,13 @@ function show(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-const ARTICLE: Record<string, string> = { int: 'an integer', object: 'a mapping', array: 'a list', tuple: 'a list', boolean: 'true or false' };
+const ARTICLE: Record<string, string> = {
+  int: 'an integer',
+  object: 'a mapping',
+  array: 'a list',
+  tuple: 'a list',
+  boolean: 'true or false',
+};
 
 const MODEL_HINT = "(see 'archai-ts list' for the names)";
 const REQUIRED_HINTS: Record<string, string> = {
@@ -44,7 +50,8 @@ function describe(issue: Issue, schema: z.core.$ZodType): { path: KeyPath; probl
       return { path: [...path, key], problem: `unknown key '${key}'; ${didYouMean(key, valid)}`, isKey: true };
     }
     case 'invalid_type': {
-      if (issue.input === undefined) return { path, problem: REQUIRED_HINTS[dotted(path)] ?? 'missing; this key is required', isKey: false };
+      if (issue.input === undefined)
+        return { path, problem: REQUIRED_HINTS[dotted(path)] ?? 'missing; this key is required', isKey: false };
       const expected = ARTICLE[issue.expected] ?? `a ${issue.expected}`;
       return { path, problem: `expected ${expected}, got ${show(issue.input)}`, isKey: false };
     }
@@ -67,7 +74,7 @@ function describe(issue: Issue, schema: z.core.$ZodType): { path: KeyPath; probl
 export function issueToError(issues: readonly Issue[], schema: z.core.$ZodType, layer: Layer, fallback: SourcePosition): ConfigError {
   const { path, problem, isKey } = describe(issues[0], schema);
   const found = locate(layer, path);
-  const position = (isKey ? found?.key ?? found?.value : found?.value ?? found?.key) ?? fallback;
+  const position = (isKey ? (found?.key ?? found?.value) : (found?.value ?? found?.key)) ?? fallback;
   const more = issues.length > 1 ? ` (${issues.length - 1} more problem${issues.length > 2 ? 's' : ''} after this one)` : '';
   return configError(position, dotted(path), problem + more);
 }

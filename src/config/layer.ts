@@ -24,7 +24,10 @@ export function pathKey(path: KeyPath): string {
 }
 
 export function dotted(path: KeyPath): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

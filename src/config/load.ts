@@ -39,7 +39,11 @@ function readConfigFile(file: string, from?: { layer: Layer; path: Array<string 
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     if (!from) throw new ConfigError(`${displaySource(file)}: cannot read the config: ${why}; check the path`);
     const pos = locate(from.layer, from.path)?.value ?? { source: from.source };
-    throw configError(pos, String(from.path[0]), `cannot read '${displaySource(file)}': ${why}; paths are relative to the folder of ${basename(from.source)}`);
+    throw configError(
+      pos,
+      String(from.path[0]),
+      `cannot read '${displaySource(file)}': ${why}; paths are relative to the folder of ${basename(from.source)}`,
+    );
   }
 }
 

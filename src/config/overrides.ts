@@ -12,10 +12,11 @@ import { checkPath } from './schema_keys.js';
 export function overrideLayer(spec: string, schema: z.core.$ZodType): Layer {
   const source = `--set ${spec}`;
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw configError({ source }, undefined, "expected key.path=value, e.g. --set trainer.optimizer.lr=0.1");
+  if (eq <= 0) throw configError({ source }, undefined, 'expected key.path=value, e.g. --set trainer.optimizer.lr=0.1');
   const keyText = spec.slice(0, eq).trim();
   const path = keyText.split('.');
-  if (path.some((p) => p === '')) throw configError({ source }, keyText, "empty key in the path; write dotted keys like trainer.optimizer.lr");
+  if (path.some((p) => p === ''))
+    throw configError({ source }, keyText, 'empty key in the path; write dotted keys like trainer.optimizer.lr');
   const check = checkPath(schema, path);
   if (!check.ok) {
     const bad = path[check.at];
@@ -36,7 +37,11 @@ export function overrideLayer(spec: string, schema: z.core.$ZodType): Layer {
   }
   const data: Record<string, unknown> = {};
   let node = data;
-  for (const seg of path.slice(0, -1)) node = (node[seg] = {}) as Record<string, unknown>;
+  for (const seg of path.slice(0, -1)) {
+    const child: Record<string, unknown> = {};
+    node[seg] = child;
+    node = child;
+  }
   node[path[path.length - 1]] = value;
   return { data, positions: new Map([[pathKey(path), { key: { source }, value: { source } }]]) };
 }

@@ -34,12 +34,16 @@ export const modelSchema = z
       .string()
       .min(1)
       .describe("Registered model name or any name a family's grammar builds, e.g. shake_resnet26_2x32d (see 'archai-ts list')."),
-    num_classes: count(1).default(10).describe('Classes of the classifier head; must match the dataset (10 for cifar10, 100 for cifar100).'),
+    num_classes: count(1)
+      .default(10)
+      .describe('Classes of the classifier head; must match the dataset (10 for cifar10, 100 for cifar100).'),
     shake: shakeSchema.prefault({}),
     variant: z
       .enum(['archai', 'paper'])
       .default('archai')
-      .describe("'archai' reproduces archai's networks (its weights load); 'paper' adds the BatchNorm after the stem convolution of the original Lua code."),
+      .describe(
+        "'archai' reproduces archai's networks (its weights load); 'paper' adds the BatchNorm after the stem convolution of the original Lua code.",
+      ),
   })
   .describe('The network to train.');
 
@@ -69,9 +73,12 @@ export const dataSchema = z
       .optional()
       .describe(
         "Folder of the dataset's files. A relative path resolves against the folder of the config file that sets it " +
-          "(against the working directory when set by --set); default data/<dataset> under the working directory.",
+          '(against the working directory when set by --set); default data/<dataset> under the working directory.',
       ),
-    download: z.boolean().default(false).describe('Fetch the official archive into root, verify its checksum and unpack it when the files are missing.'),
+    download: z
+      .boolean()
+      .default(false)
+      .describe('Fetch the official archive into root, verify its checksum and unpack it when the files are missing.'),
     download_url: z.string().url().optional().describe('A mirror of the official archive; default the official URL.'),
     download_md5: z
       .string()
@@ -80,7 +87,9 @@ export const dataSchema = z
       .describe("The mirror archive's MD5; default the official archive's (a mirror without one is not checked)."),
     batch_size: count(1).default(128).describe('Training batch size.'),
     eval_batch_size: count(1).optional().describe('Evaluation batch size; default batch_size.'),
-    workers: count(0).default(1).describe('Worker threads that prepare (augment, normalise) batches ahead of the model; 0 = on the main thread.'),
+    workers: count(0)
+      .default(1)
+      .describe('Worker threads that prepare (augment, normalise) batches ahead of the model; 0 = on the main thread.'),
     limit_train: count(0).default(0).describe('Use only the first N training records (quick runs); 0 = all.'),
     limit_test: count(0).default(0).describe('Use only the first N test records; 0 = all.'),
     augment: augmentSchema.prefault({}),
@@ -99,7 +108,10 @@ export const optimizerSchema = z
       .min(0)
       .default(0.0001)
       .describe('L2 penalty added to the gradient (sgd, adam); decoupled weight decay for adamw. archai calls it decay.'),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('Adam/AdamW moment decay rates.'),
+    betas: z
+      .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)])
+      .default([0.9, 0.999])
+      .describe('Adam/AdamW moment decay rates.'),
     eps: z.number().positive().default(1e-8).describe('Adam/AdamW denominator epsilon.'),
   })
   .describe('Optimizer; keys that do not apply to the chosen type are ignored.');
@@ -130,14 +142,17 @@ export const scheduleSchema = z
       .min(1)
       .default(1)
       .describe(
-        'Warmup target, as in archai\'s GradualWarmupScheduler (confs: warmup: {multiplier, epochs}). 1: the lr rises ' +
+        "Warmup target, as in archai's GradualWarmupScheduler (confs: warmup: {multiplier, epochs}). 1: the lr rises " +
           'linearly from 0 to lr, the usual warmup. m > 1: it rises linearly from lr to lr*m, and the main schedule ' +
-          'then starts from lr*m instead of lr (archai\'s Shake-Shake recipe: lr 0.01, m 4, 5 epochs, so a 0.04 peak).',
+          "then starts from lr*m instead of lr (archai's Shake-Shake recipe: lr 0.01, m 4, 5 epochs, so a 0.04 peak).",
       ),
     min_lr: z.number().min(0).default(0).describe('cosine: the final lr (PyTorch eta_min).'),
     step_size: count(1).default(30).describe('step: epochs between decays.'),
     gamma: z.number().positive().default(0.1).describe('step, multistep: the decay factor.'),
-    milestones: z.array(count(1)).default([]).describe('multistep: epochs (after warmup) at which the lr is multiplied by gamma; increasing.'),
+    milestones: z
+      .array(count(1))
+      .default([])
+      .describe('multistep: epochs (after warmup) at which the lr is multiplied by gamma; increasing.'),
     end_lr: z.number().min(0).default(0).describe('linear: the final lr.'),
     max_lr: z.number().positive().optional().describe('onecycle: the peak lr; default optimizer.lr.'),
     pct_start: z.number().gt(0).lt(1).default(0.3).describe('onecycle: fraction of the run spent rising to max_lr.'),
@@ -154,7 +169,7 @@ export const trainerSchema = z
     micro_batch: count(0)
       .default(0)
       .describe(
-        'Images per forward/backward pass; a larger batch is split and its gradients averaged (BatchNorm then uses each micro-batch\'s own statistics). 0 = auto: the whole batch, except on wasm where what its 4 GiB heap holds.',
+        "Images per forward/backward pass; a larger batch is split and its gradients averaged (BatchNorm then uses each micro-batch's own statistics). 0 = auto: the whole batch, except on wasm where what its 4 GiB heap holds.",
       ),
     replicas: z
       .union([count(1), z.literal('auto')])
@@ -252,7 +267,10 @@ export type ExperimentConfig = z.infer<typeof experimentSchema>;
 export const configFileObject = experimentObject
   .extend({
     // A base file need not name the model: the file that extends it does, and the loader checks the result.
-    model: modelSchema.partial().optional().describe(modelSchema.description ?? ''),
+    model: modelSchema
+      .partial()
+      .optional()
+      .describe(modelSchema.description ?? ''),
     extends: z
       .union([z.string(), z.array(z.string())])
       .optional()

@@ -6,7 +6,8 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema;
   for (;;) {
     const def = s._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') && def.innerType) s = def.innerType;
+    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') && def.innerType)
+      s = def.innerType;
     else if (def.type === 'pipe' && def.in) s = def.in;
     else return s;
   }
@@ -38,7 +39,7 @@ export type PathCheck = { ok: true } | { ok: false; at: number; valid: string[] 
 export function checkPath(schema: z.core.$ZodType, path: readonly string[]): PathCheck {
   for (let i = 0; i < path.length; i++) {
     const valid = keysAt(schema, path.slice(0, i));
-    if (!valid || !valid.includes(path[i])) return { ok: false, at: i, valid };
+    if (!valid?.includes(path[i])) return { ok: false, at: i, valid };
   }
   return { ok: true };
 }

@@ -25,7 +25,11 @@ export function parseYamlLayer(text: string, source: string): Layer {
     throw configError({ source }, undefined, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (!isPlainObject(data)) {
-    throw configError(at(doc.contents?.range?.[0]), undefined, 'expected a mapping of keys (seed:, model:, data:, trainer:) at the top level');
+    throw configError(
+      at(doc.contents?.range?.[0]),
+      undefined,
+      'expected a mapping of keys (seed:, model:, data:, trainer:) at the top level',
+    );
   }
   const positions = new Map<string, Located>([[pathKey([]), { value: { source } }]]);
   const walk = (node: unknown, path: Array<string | number>) => {

@@ -5,7 +5,7 @@
  * 1024 blue, each row-major 32x32). The reader converts to NHWC interleaved, the layout tfjs
  * convolutions take, once at load time so per-batch work is a straight copy.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CIFAR10_CLASSES, CIFAR100_CLASSES } from './cifar_names.js';
@@ -81,9 +81,8 @@ function splitFiles(layout: CifarLayout, split: Split): readonly string[] {
 }
 
 function expectedText(layout: CifarLayout): string {
-  const train = layout.trainFiles.length > 1
-    ? `${layout.trainFiles[0]}..${layout.trainFiles[layout.trainFiles.length - 1]}`
-    : layout.trainFiles[0];
+  const train =
+    layout.trainFiles.length > 1 ? `${layout.trainFiles[0]}..${layout.trainFiles[layout.trainFiles.length - 1]}` : layout.trainFiles[0];
   return `${train} and ${layout.testFile}`;
 }
 
@@ -140,12 +139,7 @@ async function readNames(layout: CifarLayout, dir: string): Promise<string[]> {
 /** Records read per fs call: bounds the staging buffer to ~3 MB whatever the file size. */
 const CHUNK_RECORDS = 1000;
 
-export async function readCifar(
-  kind: CifarKind,
-  root: string,
-  split: Split,
-  options: ReadCifarOptions = {},
-): Promise<ImageDataset> {
+export async function readCifar(kind: CifarKind, root: string, split: Split, options: ReadCifarOptions = {}): Promise<ImageDataset> {
   const layout = cifarLayout(kind);
   const limit = options.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
@@ -153,7 +147,10 @@ export async function readCifar(
   }
   const dir = await locateCifar(layout, root, split);
   if (dir === null) {
-    const rootExists = await stat(root).then((s) => s.isDirectory(), () => false);
+    const rootExists = await stat(root).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     const where = rootExists ? `no ${split} files in ${root} or ${join(root, layout.folder)}` : `data root ${root} does not exist`;
     throw new DataError(
       `${layout.title} not found: ${where}; expected ${expectedText(layout)} ` +
@@ -186,7 +183,7 @@ export async function readCifar(
   for (const file of files) {
     if (out >= length) break;
     const wanted = Math.min(file.records, length - out);
-    let fh;
+    let fh: FileHandle | undefined;
     try {
       fh = await open(file.path, 'r');
       for (let rec = 0; rec < wanted; rec += CHUNK_RECORDS) {

@@ -50,7 +50,10 @@ function tempName(root: string, stem: string): string {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Ensure `root` holds the given CIFAR variant, downloading and unpacking the archive if not. */
@@ -87,7 +90,8 @@ export async function downloadCifar(kind: CifarKind, root: string, options: Down
       await rename(join(unpack, layout.folder), target);
     } catch (err) {
       // Another process may have finished the same download first; its result is as good as ours.
-      if (!(await hasCifar(layout, root))) throw new DataError(`${target}: cannot move the unpacked files into place (${describeError(err)})`, { cause: err });
+      if (!(await hasCifar(layout, root)))
+        throw new DataError(`${target}: cannot move the unpacked files into place (${describeError(err)})`, { cause: err });
     }
     await fsyncDir(root);
     return { downloaded: true, dir: target };
@@ -121,7 +125,9 @@ async function checkUnpacked(layout: CifarLayout, dir: string, url: string): Pro
   const need = [layout.testFile, layout.trainFiles[0]];
   for (const file of need) {
     if (!(await exists(join(dir, file)))) {
-      throw new DataError(`${url}: the archive has no ${layout.folder}/${file}; it is not the ${layout.title} binary version — check data.download_url`);
+      throw new DataError(
+        `${url}: the archive has no ${layout.folder}/${file}; it is not the ${layout.title} binary version — check data.download_url`,
+      );
     }
   }
 }
@@ -134,7 +140,10 @@ async function removeCreatedDirs(root: string, firstCreated: string | undefined)
   if (firstCreated === undefined) return;
   const stop = resolve(firstCreated);
   for (let dir = root; ; dir = dirname(dir)) {
-    const removed = await rmdir(dir).then(() => true, () => false);
+    const removed = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
     if (!removed || dir === stop || dirname(dir) === dir) return;
   }
 }

@@ -71,7 +71,9 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
     try {
       ({ res, stalled } = await get(current, idleTimeoutMs));
     } catch (err) {
-      throw new DataError(`${where()}: cannot connect (${describeError(err)}); check the network, or put the files in data.root yourself`, { cause: err });
+      throw new DataError(`${where()}: cannot connect (${describeError(err)}); check the network, or put the files in data.root yourself`, {
+        cause: err,
+      });
     }
     const status = res.statusCode ?? 0;
     if (REDIRECTS.has(status)) {
@@ -84,7 +86,9 @@ export async function fetchToFile(url: string, dest: string, options: FetchOptio
     }
     if (status !== 200) {
       res.resume();
-      throw new DataError(`${where()}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + '; check data.download_url or try again later');
+      throw new DataError(
+        `${where()}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + '; check data.download_url or try again later',
+      );
     }
 
     const lengthHeader = res.headers['content-length'];

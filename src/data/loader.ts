@@ -6,14 +6,7 @@
  * So `batches(epoch, k)` after a restart yields exactly the batches k, k+1, ... an uninterrupted run
  * would have seen, and worker threads give the same bytes as in-process preparation.
  */
-import {
-  EVAL_AUGMENT,
-  pixelTable,
-  resolveAugment,
-  type AugmentOptions,
-  type ImageSource,
-  type ResolvedAugment,
-} from './augment.js';
+import { EVAL_AUGMENT, pixelTable, resolveAugment, type AugmentOptions, type ImageSource, type ResolvedAugment } from './augment.js';
 import type { ImageDataset } from './dataset.js';
 import { WorkerPool } from './pool.js';
 import { epochGenerator, prepareBatchPixels } from './prepare.js';

@@ -33,16 +33,28 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) {
       let worker: Worker;
       try {
-        worker = startWorker(import.meta.url, 'worker', { workerData: init, name: `archai-data-${i}` }, 'data loader workers need tsx when run from TypeScript sources (npm i -D tsx), or set data.workers: 0');
+        worker = startWorker(
+          import.meta.url,
+          'worker',
+          { workerData: init, name: `archai-data-${i}` },
+          'data loader workers need tsx when run from TypeScript sources (npm i -D tsx), or set data.workers: 0',
+        );
       } catch (err) {
         throw new DataError((err as Error).message);
       }
       const slot: Slot = { worker, inFlight: 0 };
       worker.unref();
       worker.on('message', (reply: WorkerReply) => this.onReply(reply));
-      worker.on('error', (err) => this.fail(new DataError(`data loader worker ${i} failed (${err.message}); set data.workers: 0 to prepare batches in-process`, { cause: err })));
+      worker.on('error', (err) =>
+        this.fail(
+          new DataError(`data loader worker ${i} failed (${err.message}); set data.workers: 0 to prepare batches in-process`, {
+            cause: err,
+          }),
+        ),
+      );
       worker.on('exit', (code) => {
-        if (!this.closing) this.fail(new DataError(`data loader worker ${i} exited with code ${code}; set data.workers: 0 to prepare batches in-process`));
+        if (!this.closing)
+          this.fail(new DataError(`data loader worker ${i} exited with code ${code}; set data.workers: 0 to prepare batches in-process`));
       });
       this.slots.push(slot);
     }

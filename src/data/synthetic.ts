@@ -84,7 +84,12 @@ function fillNoise(out: Float32Array, rng: Generator): void {
   }
 }
 
-function sampleSplit(templates: Float32Array, numClasses: number, size: number, rng: Generator): { images: Uint8Array; labels: Uint8Array } {
+function sampleSplit(
+  templates: Float32Array,
+  numClasses: number,
+  size: number,
+  rng: Generator,
+): { images: Uint8Array; labels: Uint8Array } {
   const labels = new Uint8Array(size);
   // Balanced classes in random order.
   const perm = rng.permutation(size);

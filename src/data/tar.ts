@@ -112,9 +112,11 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, dest: string
     // A zero block marks the end (normally two of them; some writers stop after one or none).
     if (header === null || header.every((b) => b === 0)) break;
     const stored = octal(header, 148, 8, 'checksum');
-    if (stored !== headerChecksum(header)) throw new Error(`bad header checksum after ${entries.length} entries: not a tar archive, or corrupt`);
+    if (stored !== headerChecksum(header))
+      throw new Error(`bad header checksum after ${entries.length} entries: not a tar archive, or corrupt`);
     const magic = field(header, 257, 6);
-    if (magic !== 'ustar' && magic !== 'ustar ') throw new Error(`entry ${entries.length} is not a ustar header (magic ${JSON.stringify(magic)})`);
+    if (magic !== 'ustar' && magic !== 'ustar ')
+      throw new Error(`entry ${entries.length} is not a ustar header (magic ${JSON.stringify(magic)})`);
     // Only POSIX ustar has a name prefix there; old GNU headers keep atime/ctime in those bytes.
     const prefix = magic === 'ustar' ? field(header, 345, 155) : '';
     const base = field(header, 0, 100);

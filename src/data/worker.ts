@@ -29,7 +29,7 @@ port.on('message', (req: WorkerRequest) => {
     reply = { id: req.id, x };
     port.postMessage(reply, [x.buffer as ArrayBuffer]);
   } catch (err) {
-    reply = { id: req.id, error: err instanceof Error ? err.stack ?? err.message : String(err) };
+    reply = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
     port.postMessage(reply);
   }
 });

@@ -85,7 +85,13 @@ export interface MicroBatch {
  * at least `minParts` of them (one per replica). A single micro-batch keeps the step's generator; a
  * split step forks one per micro-batch, in order.
  */
-export function planMicroBatches(model: Model, batchShape: readonly number[], microBatch: number | undefined, rng: Generator, minParts = 1): MicroBatch[] {
+export function planMicroBatches(
+  model: Model,
+  batchShape: readonly number[],
+  microBatch: number | undefined,
+  rng: Generator,
+  minParts = 1,
+): MicroBatch[] {
   const n = batchShape[0]!;
   const micro = microBatchLimit(model, batchShape, microBatch);
   const sizes = microBatchSizes(n, Math.min(micro, n, Math.ceil(n / Math.max(1, minParts))));

@@ -113,7 +113,10 @@ export class Optimizer {
 
   loadStateDict(state: Record<string, tf.Tensor>, step: number): void {
     const missing = [...this.slots.keys()].filter((k) => !(k in state));
-    if (missing.length) throw new RangeError(`optimizer state lacks ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    if (missing.length)
+      throw new RangeError(
+        `optimizer state lacks ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+      );
     for (const [k, v] of this.slots) {
       const src = state[k];
       if (src.shape.join() !== v.shape.join()) throw new RangeError(`optimizer slot ${k} has shape [${src.shape}], expected [${v.shape}]`);

@@ -92,7 +92,9 @@ export class BufferState {
 
   static save(model: Model): BufferState {
     const floats = floatBuffers(model).map(([k, v]): [string, tf.Variable, tf.Tensor] => [k, v, tf.clone(v)]);
-    const others = [...model.namedBuffers().values()].filter((v) => v.dtype !== 'float32').map((v): [tf.Variable, tf.Tensor] => [v, tf.clone(v)]);
+    const others = [...model.namedBuffers().values()]
+      .filter((v) => v.dtype !== 'float32')
+      .map((v): [tf.Variable, tf.Tensor] => [v, tf.clone(v)]);
     return new BufferState(floats, others);
   }
 
@@ -109,7 +111,7 @@ export class BufferState {
 
   /** Assigns the averaged float buffers (integer counters keep what one micro-batch left) and frees the saved values. */
   finish(averaged: tf.Tensor[]): void {
-    this.floats.forEach(([, v], i) => v.assign(averaged[i]!));
+    for (const [i, [, v]] of this.floats.entries()) v.assign(averaged[i]!);
     this.dispose();
   }
 
@@ -183,7 +185,12 @@ export function disposeSums(s: PartialSums): void {
 }
 
 /** Clip (PyTorch's clip_grad_norm_) and take the optimizer step, with grads in model.parameters() order. */
-export function applyUpdate(model: Model, optimizer: Optimizer, grads: readonly tf.Tensor[], options: Pick<StepOptions, 'lr' | 'gradClip'>): void {
+export function applyUpdate(
+  model: Model,
+  optimizer: Optimizer,
+  grads: readonly tf.Tensor[],
+  options: Pick<StepOptions, 'lr' | 'gradClip'>,
+): void {
   const names = [...model.namedParameters().keys()];
   tf.tidy(() => {
     const byName = new Map(names.map((k, i) => [k, grads[i]!]));

@@ -6,7 +6,7 @@
  * rename it over the target (atomic on POSIX), then fsync the folder so the rename itself is durable.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Error codes a directory fsync may legitimately fail with (file systems / platforms without support). */
@@ -47,7 +47,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
 
 /** fsync a directory so a rename inside it survives a crash; unsupported platforms are ignored. */
 export async function fsyncDir(dir: string): Promise<void> {
-  let fh;
+  let fh: FileHandle | undefined;
   try {
     fh = await open(dir, 'r');
     await fh.sync();

@@ -91,9 +91,7 @@ export function decodeSafetensors(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen64 = view.getBigUint64(0, true);
   if (headerLen64 > BigInt(bytes.byteLength - 8)) {
-    fail(
-      `header length ${headerLen64} runs past the end of the file (${bytes.byteLength} bytes; truncated or not a safetensors file)`,
-    );
+    fail(`header length ${headerLen64} runs past the end of the file (${bytes.byteLength} bytes; truncated or not a safetensors file)`);
   }
   const headerLen = Number(headerLen64);
   const dataStart = 8 + headerLen;
@@ -152,11 +150,7 @@ export function decodeSafetensors(
       return fail(`"shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`, name);
     }
     const offsets = rec['data_offsets'];
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
-    ) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
       return fail(`"data_offsets" must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`, name);
     }
     const [begin, end] = offsets as [number, number];
@@ -167,10 +161,7 @@ export function decodeSafetensors(
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     const expected = numel * itemSize!;
     if (end - begin !== expected) {
-      fail(
-        `data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ${JSON.stringify(shape)} needs ${expected}`,
-        name,
-      );
+      fail(`data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ${JSON.stringify(shape)} needs ${expected}`, name);
     }
     entries.push({ name, dtype, shape: (shape as number[]).slice(), begin, end });
   }
@@ -273,8 +264,7 @@ function decodeInt(dtype: string, raw: Uint8Array, numel: number, fail: (problem
   const buf = alignedCopy(raw);
   const dv = new DataView(buf);
   const out = new Int32Array(numel);
-  const outOfRange = (i: number, v: bigint | number): never =>
-    fail(`${dtype} value ${v} at flat index ${i} does not fit in int32`);
+  const outOfRange = (i: number, v: bigint | number): never => fail(`${dtype} value ${v} at flat index ${i} does not fit in int32`);
   switch (dtype) {
     case 'I32':
       if (HOST_LITTLE_ENDIAN) return new Int32Array(buf);
@@ -334,11 +324,7 @@ export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata?
   return encodeWithSource(tensors, metadata, '<encode>');
 }
 
-function encodeWithSource(
-  tensors: Record<string, HostTensor>,
-  metadata: Record<string, string> | undefined,
-  source: string,
-): Uint8Array {
+function encodeWithSource(tensors: Record<string, HostTensor>, metadata: Record<string, string> | undefined, source: string): Uint8Array {
   const fail = (problem: string, tensor?: string): never => {
     throw new SafetensorsError(source, tensor, problem);
   };
@@ -359,10 +345,7 @@ function encodeWithSource(
     const t = tensors[name]!;
     checkHostTensor(t, (p) => fail(p, name));
     const nbytes = t.data.length * 4;
-    headerPairs.push([
-      name,
-      { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + nbytes] },
-    ]);
+    headerPairs.push([name, { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + nbytes] }]);
     offset += nbytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(headerPairs)));
@@ -409,9 +392,7 @@ function checkHostTensor(t: HostTensor, fail: (problem: string) => never): void 
 // files
 
 /** Read a safetensors file into tfjs tensors and its string metadata. The caller owns (disposes) the tensors. */
-export async function readSafetensorsFile(
-  path: string,
-): Promise<{ tensors: Record<string, tf.Tensor>; metadata: Record<string, string> }> {
+export async function readSafetensorsFile(path: string): Promise<{ tensors: Record<string, tf.Tensor>; metadata: Record<string, string> }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -41,7 +41,14 @@ export class BatchNorm2d extends Module {
   forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor4D {
     const input = x as tf.Tensor4D;
     if (!options.training) {
-      return tf.batchNorm4d(input, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D, this.weight as tf.Tensor1D, this.eps);
+      return tf.batchNorm4d(
+        input,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        this.bias as tf.Tensor1D,
+        this.weight as tf.Tensor1D,
+        this.eps,
+      );
     }
     if (hasBatchNormKernels()) {
       return tf.tidy(() => {

@@ -56,13 +56,20 @@ export class Conv2d extends Module {
       'weight',
       options.weightStd !== undefined ? normal(shape, options.weightStd, rng) : uniform(shape, 1 / Math.sqrt(fanIn), rng),
     );
-    this.bias = options.bias ?? true ? this.registerParameter('bias', uniform([outChannels], 1 / Math.sqrt(fanIn), rng)) : null;
+    this.bias = (options.bias ?? true) ? this.registerParameter('bias', uniform([outChannels], 1 / Math.sqrt(fanIn), rng)) : null;
   }
 
   forward(x: tf.Tensor): tf.Tensor4D {
     return tf.tidy(() => {
       const pad: 'valid' | [[0, 0], [number, number], [number, number], [0, 0]] =
-        this.padding === 0 ? 'valid' : [[0, 0], [this.padding, this.padding], [this.padding, this.padding], [0, 0]];
+        this.padding === 0
+          ? 'valid'
+          : [
+              [0, 0],
+              [this.padding, this.padding],
+              [this.padding, this.padding],
+              [0, 0],
+            ];
       const input = x as tf.Tensor4D;
       let y: tf.Tensor4D;
       if (this.groups === 1) {
@@ -71,7 +78,10 @@ export class Conv2d extends Module {
         // tfjs has no grouped convolution: one conv per group, concatenated on channels.
         const xs = tf.split(input, this.groups, 3);
         const ws = tf.split(this.weight as tf.Tensor4D, this.groups, 3);
-        y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, this.stride, pad)), 3);
+        y = tf.concat(
+          xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, this.stride, pad)),
+          3,
+        );
       }
       return this.bias ? tf.add(y, this.bias) : y;
     });

@@ -17,7 +17,15 @@ export function convBatchNormEval(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D,
     const filter = tf.mul(conv.weight, s) as tf.Tensor4D;
     let bias = tf.sub(bn.bias, tf.mul(bn.runningMean, s));
     if (conv.bias) bias = tf.add(bias, tf.mul(conv.bias, s));
-    const pad = conv.padding === 0 ? 'valid' : ([[0, 0], [conv.padding, conv.padding], [conv.padding, conv.padding], [0, 0]] as tf.backend_util.ExplicitPadding);
+    const pad =
+      conv.padding === 0
+        ? 'valid'
+        : ([
+            [0, 0],
+            [conv.padding, conv.padding],
+            [conv.padding, conv.padding],
+            [0, 0],
+          ] as tf.backend_util.ExplicitPadding);
     const activation = relu ? 'relu' : 'linear';
     if (conv.groups === 1) {
       return tf.fused.conv2d({ x, filter, strides: conv.stride, pad, bias, activation });
@@ -25,6 +33,11 @@ export function convBatchNormEval(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D,
     const xs = tf.split(x, conv.groups, 3);
     const fs = tf.split(filter, conv.groups, 3);
     const bs = tf.split(bias, conv.groups, 0);
-    return tf.concat(xs.map((xi, i) => tf.fused.conv2d({ x: xi as tf.Tensor4D, filter: fs[i] as tf.Tensor4D, strides: conv.stride, pad, bias: bs[i], activation })), 3);
+    return tf.concat(
+      xs.map((xi, i) =>
+        tf.fused.conv2d({ x: xi as tf.Tensor4D, filter: fs[i] as tf.Tensor4D, strides: conv.stride, pad, bias: bs[i], activation }),
+      ),
+      3,
+    );
   });
 }

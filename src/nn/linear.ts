@@ -28,7 +28,7 @@ export class Linear extends Module {
     const bound = 1 / Math.sqrt(this.inFeatures);
     this.weight = this.registerParameter('weight', uniform([this.inFeatures, this.outFeatures], bound, rng));
     this.bias =
-      options.bias ?? true
+      (options.bias ?? true)
         ? this.registerParameter('bias', options.zeroBias ? tf.zeros([this.outFeatures]) : uniform([this.outFeatures], bound, rng))
         : null;
   }

@@ -178,11 +178,14 @@ export abstract class Module {
             `state dict entry '${key}' has shape [${entry.shape}] but the model expects [${expected}] (${layout} layout)`,
           );
         }
-        assignments.push([t.variable, tf.tidy(() => {
-          const src = toTensor(entry);
-          const value = layout === 'torch' && t.isParam ? t.module.fromTorchLayout(t.name, src) : src;
-          return value.dtype === t.variable.dtype ? value : value.cast(t.variable.dtype);
-        })]);
+        assignments.push([
+          t.variable,
+          tf.tidy(() => {
+            const src = toTensor(entry);
+            const value = layout === 'torch' && t.isParam ? t.module.fromTorchLayout(t.name, src) : src;
+            return value.dtype === t.variable.dtype ? value : value.cast(t.variable.dtype);
+          }),
+        ]);
       }
     } catch (e) {
       tf.dispose(assignments.map(([, v]) => v));

@@ -12,7 +12,7 @@ export class Sequential extends Module {
   constructor(layers: Module[]) {
     super();
     this.layers = layers;
-    layers.forEach((m, i) => this.registerModule(String(i), m));
+    for (const [i, m] of layers.entries()) this.registerModule(String(i), m);
   }
 
   /** In eval mode a Conv2d followed by a BatchNorm2d (and a ReLU) runs as one fused conv (fold_batchnorm.ts). */

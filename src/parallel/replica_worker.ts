@@ -27,8 +27,8 @@ function setWeights(w: ReplicaWeights): void {
     v.assign(t);
     t.dispose();
   };
-  params.forEach((v, i) => assign(v, w.params[i]!));
-  buffers.forEach((v, i) => assign(v, w.buffers[i]!));
+  for (const [i, v] of params.entries()) assign(v, w.params[i]!);
+  for (const [i, v] of buffers.entries()) assign(v, w.buffers[i]!);
 }
 
 /** A copy of t's values: what data() gives may be the backend's own storage, which a transfer would take away. */
@@ -48,10 +48,24 @@ async function handle(req: ReplicaRequest): Promise<{ reply: ReplicaReply; trans
       return { reply: { id: req.id, kind: 'eval', logits: data, shape }, transfer: [data.buffer as ArrayBuffer] };
     }
     const y = tf.tensor1d(req.y, 'int32');
-    const parts = req.parts.map((p) => ({ start: p.start, size: p.size, rng: new Generator().setState(p.rng), ...(p.rows ? { rows: p.rows } : {}) }));
+    const parts = req.parts.map((p) => ({
+      start: p.start,
+      size: p.size,
+      rng: new Generator().setState(p.rng),
+      ...(p.rows ? { rows: p.rows } : {}),
+    }));
     const state = BufferState.save(model);
     try {
-      const sums = runMicroBatches(model, x, y, parts, req.batchSize, { labelSmoothing: req.labelSmoothing }, state, req.sync ? new Collective(init.collective, init.rank, req.sync) : null);
+      const sums = runMicroBatches(
+        model,
+        x,
+        y,
+        parts,
+        req.batchSize,
+        { labelSmoothing: req.labelSmoothing },
+        state,
+        req.sync ? new Collective(init.collective, init.rank, req.sync) : null,
+      );
       try {
         const [grads, buffers, [loss], [correct]] = await Promise.all([
           Promise.all(sums.grads.map(read)),

@@ -16,7 +16,7 @@
  * Otherwise (a share larger than the micro-batch limit) the replicas run the micro-batches of
  * micro_batch.ts, with its per-micro-batch BatchNorm, exactly as the sequential split step would.
  * Evaluation just shares the rows: each replica scores its rows with the same running statistics.
-  */
+ */
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 
@@ -31,7 +31,16 @@ import { fingerprintDifference, modelFingerprint } from './model_fingerprint.js'
 import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from '../engine/micro_batch.js';
 import type { Optimizer } from '../engine/optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
-import { applyUpdate, BufferState, disposeSums, floatBuffers, runMicroBatches, trainStep, type StepOptions, type StepResult } from '../engine/step.js';
+import {
+  applyUpdate,
+  BufferState,
+  disposeSums,
+  floatBuffers,
+  runMicroBatches,
+  trainStep,
+  type StepOptions,
+  type StepResult,
+} from '../engine/step.js';
 
 export type ReplicaCount = number | 'auto';
 
@@ -69,9 +78,12 @@ export class ReplicaCountError extends ReplicaError {
 export function resolveReplicaCount(count: ReplicaCount, backend: string): number {
   const cpuBackend = (HOST_BACKENDS as readonly string[]).includes(backend);
   if (count === 'auto') return cpuBackend ? Math.max(1, cpus().length) : 1;
-  if (!Number.isInteger(count) || count < 1) throw new ReplicaCountError(`replicas must be a positive integer or 'auto', got ${String(count)}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ReplicaCountError(`replicas must be a positive integer or 'auto', got ${String(count)}`);
   if (count > 1 && !cpuBackend) {
-    throw new ReplicaCountError(`replicas: ${count} needs the wasm or cpu backend, not '${backend}' (which uses the cores itself); set replicas: 1 or 'auto'`);
+    throw new ReplicaCountError(
+      `replicas: ${count} needs the wasm or cpu backend, not '${backend}' (which uses the cores itself); set replicas: 1 or 'auto'`,
+    );
   }
   return count;
 }
@@ -113,7 +125,13 @@ export class Replicas {
           'replica_worker',
           // Each replica is one thread: XNNPACK threads on top would oversubscribe the cores.
           {
-            workerData: { model: options.model, modelOptions: options.modelOptions ?? {}, backend: backend as ReplicaInit['backend'], collective, rank: i } satisfies ReplicaInit,
+            workerData: {
+              model: options.model,
+              modelOptions: options.modelOptions ?? {},
+              backend: backend as ReplicaInit['backend'],
+              collective,
+              rank: i,
+            } satisfies ReplicaInit,
             name: `archai-replica-${i}`,
             env: { ...process.env, ARCHAI_TS_WASM_THREADS: '' },
           },
@@ -151,7 +169,14 @@ export class Replicas {
    * One training step of `model` (the main thread's copy, which gets the update) shared among
    * `count` of the replicas (default all); the same update as trainStep with the same micro-batches.
    */
-  async trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions, count = this.count): Promise<StepResult> {
+  async trainStep(
+    model: Model,
+    optimizer: Optimizer,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    options: StepOptions,
+    count = this.count,
+  ): Promise<StepResult> {
     const n = x.shape[0];
     this.checkModel(model);
     const use = Math.max(1, Math.min(count, this.count));
@@ -248,7 +273,12 @@ export class Replicas {
       const groups = shares.map((size, i) => {
         // The main thread's share draws from the step's generator itself, so that it moves on as
         // the unsplit step moves it; the others replay it from the same state.
-        const part: MicroBatch = { start, size, rng: i === 0 ? options.rng : new Generator().setState(before), rows: { offset: start, total: n } };
+        const part: MicroBatch = {
+          start,
+          size,
+          rng: i === 0 ? options.rng : new Generator().setState(before),
+          rows: { offset: start, total: n },
+        };
         start += size;
         return [part];
       });
@@ -276,10 +306,13 @@ export class Replicas {
     try {
       const others = await allReplies(replies);
       return tf.tidy(() =>
-        tf.concat([own, ...others.map((r) => {
-          if (r.kind !== 'eval') throw new ReplicaError(`replica answered an eval request with '${r.kind}'`);
-          return tf.tensor2d(r.logits, r.shape);
-        })]),
+        tf.concat([
+          own,
+          ...others.map((r) => {
+            if (r.kind !== 'eval') throw new ReplicaError(`replica answered an eval request with '${r.kind}'`);
+            return tf.tensor2d(r.logits, r.shape);
+          }),
+        ]),
       );
     } finally {
       own.dispose();
@@ -307,7 +340,9 @@ export class Replicas {
       slot.worker.ref();
       if (req) {
         req.id = this.nextId++;
-        const transfer = [req.x, ...(req.kind === 'train' ? [req.y] : []), ...req.params, ...req.buffers].map((a) => a.buffer as ArrayBuffer);
+        const transfer = [req.x, ...(req.kind === 'train' ? [req.y] : []), ...req.params, ...req.buffers].map(
+          (a) => a.buffer as ArrayBuffer,
+        );
         slot.worker.postMessage(req, [...new Set(transfer)]);
       }
     });
@@ -358,14 +393,22 @@ function splitContiguous(parts: MicroBatch[], k: number): MicroBatch[][] {
 }
 
 /** Rows [start, start + rows) of an NHWC batch read into xs: a copy for one replica's request. */
-function rowsOf(shape: readonly number[], xs: Float32Array, start: number, rows: number): { x: Float32Array; shape: [number, number, number, number] } {
+function rowsOf(
+  shape: readonly number[],
+  xs: Float32Array,
+  start: number,
+  rows: number,
+): { x: Float32Array; shape: [number, number, number, number] } {
   const rowSize = shape[1]! * shape[2]! * shape[3]!;
   return { x: xs.slice(start * rowSize, (start + rows) * rowSize), shape: [rows, shape[1]!, shape[2]!, shape[3]!] };
 }
 
 async function readWeights(model: Model): Promise<ReplicaWeights> {
   const read = (v: tf.Tensor) => v.data() as Promise<Float32Array>;
-  const [params, buffers] = await Promise.all([Promise.all(model.parameters().map(read)), Promise.all(floatBuffers(model).map(([, v]) => read(v)))]);
+  const [params, buffers] = await Promise.all([
+    Promise.all(model.parameters().map(read)),
+    Promise.all(floatBuffers(model).map(([, v]) => read(v))),
+  ]);
   return { params, buffers };
 }
 

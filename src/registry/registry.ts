@@ -106,7 +106,10 @@ export class ModelRegistry {
 
   aliasesOf(name: string): string[] {
     const canonical = this.resolve(name).name;
-    return [...this.aliases].filter(([, target]) => target === canonical).map(([alias]) => alias).sort(naturalCompare);
+    return [...this.aliases]
+      .filter(([, target]) => target === canonical)
+      .map(([alias]) => alias)
+      .sort(naturalCompare);
   }
 
   /** Builds the model to count it; disposes it before returning. */

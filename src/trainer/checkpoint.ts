@@ -85,13 +85,16 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(`checkpoint ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}; pass a run folder or a .safetensors checkpoint`);
+    throw new CheckpointError(
+      `checkpoint ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}; pass a run folder or a .safetensors checkpoint`,
+    );
   }
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
     decoded = decodeSafetensors(bytes, path);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new CheckpointError(`checkpoint ${path} is corrupt or truncated (${e.message}); use another checkpoint of the run`);
+    if (e instanceof SafetensorsError)
+      throw new CheckpointError(`checkpoint ${path} is corrupt or truncated (${e.message}); use another checkpoint of the run`);
     throw e;
   }
   const { tensors, metadata } = decoded;
@@ -108,7 +111,11 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     throw new CheckpointError(`checkpoint ${path} is corrupt: its state metadata is not JSON`);
   }
   const pick = (prefix: string) =>
-    Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
   return { state, model: pick('model.'), optimizer: pick('optim.'), optimizerStep: Number(metadata.optimizer_step), path };
 }
 

@@ -61,7 +61,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   } else {
     const d = config.data;
     const dataset = await loadDataset(datasetSpec(config), 'train');
-    loader = new DataLoader({ dataset, batchSize: d.eval_batch_size, shuffle: false, workers: d.workers, augment: { normalize: d.augment.normalize } });
+    loader = new DataLoader({
+      dataset,
+      batchSize: d.eval_batch_size,
+      shuffle: false,
+      workers: d.workers,
+      augment: { normalize: d.augment.normalize },
+    });
   }
   let replicas: Replicas | null = null;
   try {

@@ -1,10 +1,26 @@
-export { train, makeLoaders, buildModel, latestCheckpoint, TrainingDivergedError, ResumeError, type TrainOptions, type TrainResult } from './trainer.js';
+export {
+  train,
+  makeLoaders,
+  buildModel,
+  latestCheckpoint,
+  TrainingDivergedError,
+  ResumeError,
+  type TrainOptions,
+  type TrainResult,
+} from './trainer.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
 export { evaluateModel, type EvalMetrics } from './evaluate_model.js';
 export { Optimizer, type OptimizerOptions, type OptimizerType } from '../engine/optimizer.js';
 export { learningRate, type ScheduleContext, type ScheduleConfig } from '../engine/schedule.js';
 export { trainStep, crossEntropy, type StepOptions, type StepResult } from '../engine/step.js';
-export { Replicas, ReplicaError, ReplicaCountError, resolveReplicaCount, type ReplicaCount, type ReplicasOptions } from '../parallel/replicas.js';
+export {
+  Replicas,
+  ReplicaError,
+  ReplicaCountError,
+  resolveReplicaCount,
+  type ReplicaCount,
+  type ReplicasOptions,
+} from '../parallel/replicas.js';
 export { readCheckpoint, writeCheckpoint, CheckpointError, CheckpointDir, type Checkpoint, type TrainingState } from './checkpoint.js';
 export { DETERMINISTIC_KEYS, type EpochMetrics } from './metrics.js';
 export { createRunLogger, silentLogger, type Logger } from './logger.js';

@@ -14,7 +14,14 @@ export function createRunLogger(logFile: string | null, options: { quiet?: boole
   if (!options.quiet) {
     streams.push({
       level: 'info',
-      stream: pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY ?? false, hideObject: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
+      stream: pretty({
+        destination: 2,
+        sync: true,
+        colorize: process.stderr.isTTY ?? false,
+        hideObject: true,
+        ignore: 'pid,hostname',
+        translateTime: 'SYS:HH:MM:ss',
+      }),
     });
   }
   return pino({ level: options.level ?? 'debug', base: undefined }, pino.multistream(streams));

@@ -18,9 +18,31 @@ export interface EpochMetrics {
 }
 
 /** The keys that depend on the computation only, not on the clock: equal between a run and its resume. */
-export const DETERMINISTIC_KEYS = ['epoch', 'step', 'lr', 'train_loss', 'train_top1', 'test_loss', 'test_top1', 'test_top5', 'best_epoch', 'best_test_top1'] as const;
+export const DETERMINISTIC_KEYS = [
+  'epoch',
+  'step',
+  'lr',
+  'train_loss',
+  'train_top1',
+  'test_loss',
+  'test_top1',
+  'test_top5',
+  'best_epoch',
+  'best_test_top1',
+] as const;
 
-const CSV_KEYS: Array<keyof EpochMetrics> = ['epoch', 'step', 'lr', 'train_loss', 'train_top1', 'test_loss', 'test_top1', 'test_top5', 'images_per_s', 'seconds'];
+const CSV_KEYS: Array<keyof EpochMetrics> = [
+  'epoch',
+  'step',
+  'lr',
+  'train_loss',
+  'train_top1',
+  'test_loss',
+  'test_top1',
+  'test_top5',
+  'images_per_s',
+  'seconds',
+];
 
 export async function appendMetrics(path: string, m: EpochMetrics): Promise<void> {
   await appendFile(path, `${JSON.stringify(m)}\n`);
@@ -35,4 +57,3 @@ export async function writeSummaryCsv(path: string, history: EpochMetrics[]): Pr
   const rows = history.map((m) => CSV_KEYS.map((k) => (m[k] === null ? '' : String(m[k]))).join(','));
   await writeFileAtomic(path, `${[CSV_KEYS.join(','), ...rows].join('\n')}\n`);
 }
-

@@ -80,7 +80,12 @@ export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'te
           shuffle: true,
           seed: config.seed,
           workers: d.workers,
-          augment: { cropPadding: d.augment.crop_padding, hflip: d.augment.hflip, cutout: d.augment.cutout, normalize: d.augment.normalize },
+          augment: {
+            cropPadding: d.augment.crop_padding,
+            hflip: d.augment.hflip,
+            cutout: d.augment.cutout,
+            normalize: d.augment.normalize,
+          },
         });
   const test =
     split === 'train'
@@ -130,7 +135,9 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   if (!runDir) throw new RangeError('train: give outDir (a new run folder) or resume (an existing one)');
   const resumed = options.resume ? await readCheckpoint(await latestCheckpoint(options.resume)) : null;
   if (resumed && resumed.state.model !== config.model.name) {
-    throw new ResumeError(`cannot resume ${runDir}: its checkpoint is of model ${resumed.state.model}, the config asks for ${config.model.name}`);
+    throw new ResumeError(
+      `cannot resume ${runDir}: its checkpoint is of model ${resumed.state.model}, the config asks for ${config.model.name}`,
+    );
   }
 
   // Data first: a wrong root or file is the likeliest mistake, reported before anything is written.
@@ -197,13 +204,22 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     Object.assign(state, resumed.state, { config: configText, backend: backend.name, replicas: trainReplicas });
     shakeRng.setState(resumed.state.rng);
     if (resumed.state.backend !== backend.name) {
-      log.warn({ was: resumed.state.backend, now: backend.name }, 'resuming on another backend: metrics will not match an uninterrupted run to the last digit');
+      log.warn(
+        { was: resumed.state.backend, now: backend.name },
+        'resuming on another backend: metrics will not match an uninterrupted run to the last digit',
+      );
     }
     if ((resumed.state.replicas ?? 1) !== trainReplicas) {
-      log.warn({ was: resumed.state.replicas ?? 1, now: trainReplicas }, 'resuming with another number of replicas: metrics will not match an uninterrupted run to the last digit');
+      log.warn(
+        { was: resumed.state.replicas ?? 1, now: trainReplicas },
+        'resuming with another number of replicas: metrics will not match an uninterrupted run to the last digit',
+      );
     }
     await writeMetricsHistory(join(runDir, 'metrics.jsonl'), state.history);
-    log.info({ runDir, epoch: state.epoch, batch: state.batch, step: state.step }, `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`);
+    log.info(
+      { runDir, epoch: state.epoch, batch: state.batch, step: state.step },
+      `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`,
+    );
   }
   log.info(
     { model: config.model.name, params: model.numParameters(), backend: backend.name, replicas: trainReplicas, runDir },
@@ -292,7 +308,10 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
         const stepOptions = { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip, microBatch: t.micro_batch };
         let result: StepResult;
         try {
-          result = replicas && trainReplicas > 1 ? await replicas.trainStep(model, optimizer, x, y, stepOptions, trainReplicas) : trainStep(model, optimizer, x, y, stepOptions);
+          result =
+            replicas && trainReplicas > 1
+              ? await replicas.trainStep(model, optimizer, x, y, stepOptions, trainReplicas)
+              : trainStep(model, optimizer, x, y, stepOptions);
         } finally {
           tf.dispose([x, y]);
         }

@@ -13,8 +13,7 @@ function installed(pkg: string): boolean {
     return false;
   }
 }
-const nodeBindingInstalled =
-  installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
+const nodeBindingInstalled = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {

@@ -37,8 +37,12 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm host kernels on %s', (backend
       })([x, g, b]);
       return [r.y, ...grads, ...stats];
     });
-    const ref = tf.tidy(() => [reference(x, g, b, eps), ...tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(reference(xx, gg, bb, eps), w)))([x, g, b])]);
-    for (let i = 0; i < 4; i++) expect(await maxRelDiff(ours[i]!, ref[i]!), ['y', 'dx', 'dgamma', 'dbeta'][i]).toBeLessThan(c === 6 ? 1e-3 : 1e-4);
+    const ref = tf.tidy(() => [
+      reference(x, g, b, eps),
+      ...tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(reference(xx, gg, bb, eps), w)))([x, g, b]),
+    ]);
+    for (let i = 0; i < 4; i++)
+      expect(await maxRelDiff(ours[i]!, ref[i]!), ['y', 'dx', 'dgamma', 'dbeta'][i]).toBeLessThan(c === 6 ? 1e-3 : 1e-4);
     // Mean and variance as tf.moments gives them (its float32 sums are the less exact side at mean 1000).
     expect((await ours[4]!.data())[0]).toBeLessThan(c === 6 ? 1e-2 : 1e-5);
     expect((await ours[5]!.data())[0]).toBeLessThan(c === 6 ? 1e-1 : 1e-4);

@@ -24,7 +24,18 @@ interface Case {
 
 function cases(): Case[] {
   const out: Case[] = [];
-  const pads: Pad[] = ['same', 'valid', [[0, 0], [1, 1], [1, 1], [0, 0]], 0, 1];
+  const pads: Pad[] = [
+    'same',
+    'valid',
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    0,
+    1,
+  ];
   const channels: [number, number][] = [
     [3, 4],
     [2, 5],
@@ -44,17 +55,22 @@ function cases(): Case[] {
   }
   // Non-square stride, asymmetric explicit padding, a wide kernel.
   out.push({ x: [2, 9, 8, 3], w: [3, 3, 3, 4], strides: [2, 1], pad: 'same' });
-  out.push({ x: [2, 8, 7, 2], w: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [0, 1], [2, 0], [0, 0]] });
+  out.push({
+    x: [2, 8, 7, 2],
+    w: [3, 3, 2, 3],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [0, 1],
+      [2, 0],
+      [0, 0],
+    ],
+  });
   out.push({ x: [2, 10, 9, 2], w: [5, 4, 2, 3], strides: 2, pad: 'same' });
   return out;
 }
 
-
-async function gradsOn(
-  backend: string,
-  c: Case,
-  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
-): Promise<{ dx: Float32Array; dw: Float32Array }> {
+async function gradsOn(backend: string, c: Case, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): Promise<{ dx: Float32Array; dw: Float32Array }> {
   await tf.setBackend(backend);
   const x = tf.tensor4d(lcgValues(sizeOf(c.x), 1), c.x);
   const w = tf.tensor4d(lcgValues(sizeOf(c.w), 2), c.w);
@@ -132,9 +148,7 @@ for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
       const x = tf.tensor4d(lcgValues(2 * 9 * 9 * 4, 6), [2, 9, 9, 4]);
       const w = tf.tensor4d(lcgValues(3 * 3 * 4 * 6, 7), [3, 3, 4, 6]);
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')),
-      );
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')));
       const dy = tf.tensor4d(lcgValues(2 * 5 * 5 * 6, 8), [2, 5, 5, 6]);
       const counts: [number, number][] = [];
       for (let i = 0; i < 4; i++) {
@@ -143,12 +157,16 @@ for (const backend of ['cpu', 'wasm']) {
         tf.dispose(gs);
         // Outside any tidy too, where nothing else would clean up after the kernel.
         const dxT = tf.conv2dTranspose(dy, w, [2, 9, 9, 4], 2, 'same');
-        const dwT = tf.engine().runKernel(FILTER, { x, dy }, {
-          strides: 2,
-          pad: 'same',
-          dataFormat: 'NHWC',
-          filterShape: [3, 3, 4, 6],
-        }) as tf.Tensor;
+        const dwT = tf.engine().runKernel(
+          FILTER,
+          { x, dy },
+          {
+            strides: 2,
+            pad: 'same',
+            dataFormat: 'NHWC',
+            filterShape: [3, 3, 4, 6],
+          },
+        ) as tf.Tensor;
         await dwT.data();
         tf.dispose([dxT, dwT]);
         counts.push([tf.memory().numTensors, numDataIds()]);
@@ -167,7 +185,15 @@ describe('the SIMD gradients on wasm (dW: output widths a multiple of 8, dx: inp
     [1, 'same'],
     [2, 'same'],
     [1, 'valid'],
-    [2, [[0, 0], [0, 1], [2, 0], [0, 0]]],
+    [
+      2,
+      [
+        [0, 0],
+        [0, 1],
+        [2, 0],
+        [0, 0],
+      ],
+    ],
     [[2, 1], 'same'], // not a number pad: tfjs-backend-wasm's forward conv crashes on [2, 1] with pad 1
   ] as [Case['strides'], Pad][]) {
     for (const [k, cin, cout] of [
@@ -209,8 +235,8 @@ describe('the SIMD gradients on wasm (dW: output widths a multiple of 8, dx: inp
     expect(profile.kernelNames).toEqual([FILTER]);
     // A width that is not a multiple of 8 still takes the forward-conv rewrite.
     const dy6 = tf.tensor4d(lcgValues(2 * 8 * 8 * 6, 11), [2, 8, 8, 6]);
-    const rewrite = await tf.profile(() =>
-      tf.engine().runKernel(FILTER, { x, dy: dy6 }, { ...attrs, filterShape: [3, 3, 4, 6] }) as tf.Tensor,
+    const rewrite = await tf.profile(
+      () => tf.engine().runKernel(FILTER, { x, dy: dy6 }, { ...attrs, filterShape: [3, 3, 4, 6] }) as tf.Tensor,
     );
     expect(rewrite.kernelNames).toContain('Transpose');
     tf.dispose([x, dy, dy6]);
@@ -231,12 +257,16 @@ describe('cases the forward-conv kernels do not cover', () => {
     const x = tf.zeros([1, 2, 5, 5]);
     const dy = tf.zeros([1, 3, 3, 3]);
     expect(() =>
-      tf.engine().runKernel(FILTER, { x, dy }, {
-        strides: 1,
-        pad: 'valid',
-        dataFormat: 'NCHW',
-        filterShape: [3, 3, 2, 3],
-      }),
+      tf.engine().runKernel(
+        FILTER,
+        { x, dy },
+        {
+          strides: 1,
+          pad: 'valid',
+          dataFormat: 'NCHW',
+          filterShape: [3, 3, 2, 3],
+        },
+      ),
     ).toThrow(/Conv2DBackpropFilter on backend 'wasm': only NHWC/);
     tf.dispose([x, dy]);
   });

@@ -13,7 +13,6 @@ const stockFused = tf.getKernel(tf.FusedConv2D, 'wasm')!.kernelFunc;
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
-
 interface Case {
   x: Shape4;
   w: Shape4;
@@ -25,14 +24,16 @@ interface Case {
 
 async function run(backend: string, c: Case): Promise<Float32Array> {
   await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const x = tf.tensor4d(lcgValues(sizeOf(c.x), 1), c.x);
-    const filter = tf.tensor4d(lcgValues(sizeOf(c.w), 2), c.w);
-    const bias = c.bias ? tf.tensor1d(lcgValues(c.w[3], 3)) : undefined;
-    return c.bias || c.activation
-      ? tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias, activation: c.activation ?? 'linear', leakyreluAlpha: 0.1 })
-      : tf.conv2d(x, filter, c.strides, c.pad);
-  }).data() as Promise<Float32Array>;
+  return tf
+    .tidy(() => {
+      const x = tf.tensor4d(lcgValues(sizeOf(c.x), 1), c.x);
+      const filter = tf.tensor4d(lcgValues(sizeOf(c.w), 2), c.w);
+      const bias = c.bias ? tf.tensor1d(lcgValues(c.w[3], 3)) : undefined;
+      return c.bias || c.activation
+        ? tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias, activation: c.activation ?? 'linear', leakyreluAlpha: 0.1 })
+        : tf.conv2d(x, filter, c.strides, c.pad);
+    })
+    .data() as Promise<Float32Array>;
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array): void {
@@ -56,7 +57,15 @@ describe('Conv2D and FusedConv2D on wasm', () => {
     [2, 'same'],
     [1, 'valid'],
     [2, 1],
-    [1, [[0, 0], [2, 0], [0, 1], [0, 0]]],
+    [
+      1,
+      [
+        [0, 0],
+        [2, 0],
+        [0, 1],
+        [0, 0],
+      ],
+    ],
     [[2, 1], 'same'],
   ] as [Case['strides'], Pad][]) {
     // 7 columns: partial tiles; 3 channels: the stem; 16 outputs: two channel tiles.

@@ -5,18 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/tf.js';
 import { setBackend } from '../../src/backend/index.js';
 import { hostMemory } from '../../src/backend/host/host_memory.js';
-import {
-  bindWasmKernels,
-  wasmFmaFromEnv,
-  wasmKernelFlavour,
-  wasmKernelModules,
-  type WasmKernels,
-} from '../../src/backend/wasm/kernels.js';
-import {
-  KERNELS_WASM_RELAXED,
-  KERNELS_WASM_SIMD128,
-  KERNELS_WASM_SOURCES_SHA256,
-} from '../../src/backend/wasm/kernels_wasm.js';
+import { bindWasmKernels, wasmFmaFromEnv, wasmKernelFlavour, wasmKernelModules, type WasmKernels } from '../../src/backend/wasm/kernels.js';
+import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD128, KERNELS_WASM_SOURCES_SHA256 } from '../../src/backend/wasm/kernels_wasm.js';
 import { lcgValues, relError } from '../helpers.js';
 // @ts-expect-error: a plain .mjs script without types
 import { findClang, sources } from '../../scripts/build-wasm.mjs';
@@ -42,7 +32,16 @@ function sectionIds(b: Buffer): number[] {
 }
 
 const BUILDS = { simd128: KERNELS_WASM_SIMD128, relaxed: KERNELS_WASM_RELAXED };
-const EXPORTS = ['__stack_pointer', 'bn_affine', 'bn_grad_sums', 'bn_sums', 'conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'conv2d_transpose_filter'];
+const EXPORTS = [
+  '__stack_pointer',
+  'bn_affine',
+  'bn_grad_sums',
+  'bn_sums',
+  'conv2d',
+  'conv2d_filter_grad',
+  'conv2d_input_grad',
+  'conv2d_transpose_filter',
+];
 
 describe('the compiled kernel modules', () => {
   it.each(Object.entries(BUILDS))('%s imports only the memory and writes nothing into it when instantiated', (_name, base64) => {
@@ -59,7 +58,11 @@ describe('the compiled kernel modules', () => {
   it('the SIMD128 build exports the kernels and its stack pointer', () => {
     const module = wasmKernelModules().simd128;
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(EXPORTS);
+    expect(
+      WebAssembly.Module.exports(module)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(EXPORTS);
   });
 
   it('were built from the committed C sources', () => {
@@ -104,7 +107,11 @@ describe('each build, called directly, against tfjs autodiff on the cpu backend'
       const dy = tf.tensor4d(dyv, [n, oh, ow, k]);
       const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), dy));
       const [dx, dw] = tf.grads(loss)([x, f]);
-      return { y: tf.conv2d(x, f, s, pad).dataSync() as Float32Array, dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
+      return {
+        y: tf.conv2d(x, f, s, pad).dataSync() as Float32Array,
+        dx: dx!.dataSync() as Float32Array,
+        dw: dw!.dataSync() as Float32Array,
+      };
     });
     await setBackend('wasm');
   });

@@ -88,13 +88,43 @@ describe('runBench', () => {
 
 describe.skipIf(!existsSync(CLI))('archai-ts bench', () => {
   it('--json prints one parseable line', () => {
-    const r = cli('bench', '--model', MODEL, '--batch', '2', '--backend', 'wasm', '--warmup', '1', '--steps', '2', '--image-size', '16', '--json');
+    const r = cli(
+      'bench',
+      '--model',
+      MODEL,
+      '--batch',
+      '2',
+      '--backend',
+      'wasm',
+      '--warmup',
+      '1',
+      '--steps',
+      '2',
+      '--image-size',
+      '16',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]!);
-    for (const key of ['model', 'backend', 'adapter', 'batch', 'mode', 'images_per_s', 'step_ms_median', 'peak_rss_mb', 'steps', 'warmup', 'threads', 'node', 'tfjs', 'date']) {
+    for (const key of [
+      'model',
+      'backend',
+      'adapter',
+      'batch',
+      'mode',
+      'images_per_s',
+      'step_ms_median',
+      'peak_rss_mb',
+      'steps',
+      'warmup',
+      'threads',
+      'node',
+      'tfjs',
+      'date',
+    ]) {
       expect(j, key).toHaveProperty(key);
     }
     expect(j).toMatchObject({ model: MODEL, backend: 'wasm', adapter: null, batch: 2, mode: 'train', steps: 2, warmup: 1 });
@@ -102,14 +132,47 @@ describe.skipIf(!existsSync(CLI))('archai-ts bench', () => {
   });
 
   it('--replicas 2 shares each step with a worker thread running the compiled replica worker', () => {
-    const r = cli('bench', '--model', MODEL, '--batch', '4', '--backend', 'wasm', '--warmup', '1', '--steps', '1', '--image-size', '16', '--replicas', '2', '--json');
+    const r = cli(
+      'bench',
+      '--model',
+      MODEL,
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--warmup',
+      '1',
+      '--steps',
+      '1',
+      '--image-size',
+      '16',
+      '--replicas',
+      '2',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ replicas: 2, batch: 4, mode: 'train', leaked_tensors: 0 });
   });
 
   it('prints a readable summary without --json', () => {
-    const r = cli('bench', '--model', MODEL, '--batch', '2', '--backend', 'cpu', '--mode', 'eval', '--warmup', '0', '--steps', '1', '--image-size', '16');
+    const r = cli(
+      'bench',
+      '--model',
+      MODEL,
+      '--batch',
+      '2',
+      '--backend',
+      'cpu',
+      '--mode',
+      'eval',
+      '--warmup',
+      '0',
+      '--steps',
+      '1',
+      '--image-size',
+      '16',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/shake_resnet8_2x8d eval, batch 2, 16x16, backend cpu/);
     expect(r.stdout).toMatch(/images\/s: median step/);

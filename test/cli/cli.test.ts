@@ -47,12 +47,21 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
     expectOneLineError(run('describe', 'shake_resnet27_2x32d'), /depth must be 6n\+2/);
     expectOneLineError(run('train', '--config', 'missing.yaml'), /missing\.yaml: cannot read the config: no such file/);
     writeFileSync(join(tmp, 'typo.yaml'), tiny.replace('batch_size', 'batch_sise'));
-    expectOneLineError(run('train', '--config', 'typo.yaml'), /typo\.yaml:3:\d+: data\.batch_sise: unknown key 'batch_sise'; did you mean 'batch_size'\?/);
+    expectOneLineError(
+      run('train', '--config', 'typo.yaml'),
+      /typo\.yaml:3:\d+: data\.batch_sise: unknown key 'batch_sise'; did you mean 'batch_size'\?/,
+    );
     writeFileSync(join(tmp, 'tiny.yaml'), tiny);
-    expectOneLineError(run('train', '--config', 'tiny.yaml', '--set', 'trainer.epoch=3'), /--set trainer\.epoch=3: trainer\.epoch: unknown key 'epoch' in trainer; did you mean 'epochs'\?/);
+    expectOneLineError(
+      run('train', '--config', 'tiny.yaml', '--set', 'trainer.epoch=3'),
+      /--set trainer\.epoch=3: trainer\.epoch: unknown key 'epoch' in trainer; did you mean 'epochs'\?/,
+    );
     expectOneLineError(run('train', '--config', 'tiny.yaml', '--set', 'trainer.epochs=ten'), /trainer\.epochs: expected a number/);
     expectOneLineError(run('train', '--config', 'tiny.yaml', '--backend', 'tpu'), /--backend must be one of auto, .*got 'tpu'/);
-    writeFileSync(join(tmp, 'nodata.yaml'), tiny.replace('dataset: synthetic', 'dataset: cifar10, root: ./nowhere').replace('num_classes: 4', 'num_classes: 10'));
+    writeFileSync(
+      join(tmp, 'nodata.yaml'),
+      tiny.replace('dataset: synthetic', 'dataset: cifar10, root: ./nowhere').replace('num_classes: 4', 'num_classes: 10'),
+    );
     expectOneLineError(run('train', '--config', 'nodata.yaml', '--out', join(tmp, 'nodata-run')), /nowhere/);
     expectOneLineError(run('eval', '--checkpoint', 'nothing-here'), /checkpoint .*nothing-here: no such file/);
     writeFileSync(join(tmp, 'junk.safetensors'), 'not a checkpoint at all');
@@ -72,7 +81,10 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
   it('trains, stops on SIGINT with a checkpoint and exit 130, resumes, and eval reproduces the logged metrics', async () => {
     writeFileSync(join(tmp, 'tiny.yaml'), tiny);
     const out = join(tmp, 'run');
-    const child = spawn(process.execPath, [CLI, 'train', '--config', 'tiny.yaml', '--out', out], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'train', '--config', 'tiny.yaml', '--out', out], {
+      cwd: tmp,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -85,7 +97,10 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
     expect(existsSync(join(out, 'checkpoints', 'last.safetensors'))).toBe(true);
     const resumed = run('train', '--resume', out, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.map((m: { epoch: number }) => m.epoch)).toEqual([1, 2]);
     const e = run('eval', '--checkpoint', out, '--json');
     expect(e.code, e.stderr).toBe(0);

@@ -59,7 +59,9 @@ describe('config errors', () => {
 
   it('points at the file that overrode a value, not the base it overrode', async () => {
     tmp.write('base.yaml', 'trainer: {optimizer: {type: sgd}}\n');
-    const e = await configErrorOf(() => loadConfig(tmp.write('top.yaml', 'extends: base.yaml\nmodel: {name: m}\ntrainer:\n  optimizer: {type: sgdd}\n')));
+    const e = await configErrorOf(() =>
+      loadConfig(tmp.write('top.yaml', 'extends: base.yaml\nmodel: {name: m}\ntrainer:\n  optimizer: {type: sgdd}\n')),
+    );
     expect(e.message).toMatch(/top\.yaml:4:21: trainer\.optimizer\.type: .*did you mean 'sgd'\?$/);
   });
 });

@@ -94,7 +94,7 @@ describe('deep merge', () => {
     expect(config.trainer.optimizer.betas).toEqual([0.5, 0.6]);
   });
 
-  it("anchors a relative data.root to the folder of the file that set it, not the working directory", async () => {
+  it('anchors a relative data.root to the folder of the file that set it, not the working directory', async () => {
     tmp.write('conf/base/data.yaml', 'data: {root: ../../datasets/c10}\n');
     const top = tmp.write('conf/exp/top.yaml', 'extends: ../base/data.yaml\nmodel: {name: m}\n');
     expect((await loadConfig(top)).config.data.root).toBe(join(tmp.dir(), 'datasets', 'c10'));

@@ -9,7 +9,12 @@ describe('config defaults', () => {
     const expected: ExperimentConfig = {
       seed: 7,
       backend: 'auto',
-      model: { name: 'shake_resnet26_2x32d', num_classes: 10, shake: { forward: 'shake', backward: 'shake', level: 'image' }, variant: 'archai' },
+      model: {
+        name: 'shake_resnet26_2x32d',
+        num_classes: 10,
+        shake: { forward: 'shake', backward: 'shake', level: 'image' },
+        variant: 'archai',
+      },
       data: {
         dataset: 'cifar10',
         root: join(process.cwd(), 'data', 'cifar10'),
@@ -77,7 +82,9 @@ describe('config defaults', () => {
   });
 
   it('rejects a warmup as long as the run', async () => {
-    const e = await configErrorOf(() => parseConfigText('model: {name: m}\ntrainer: {epochs: 5, schedule: {warmup_epochs: 5}}\n', 'x.yaml'));
+    const e = await configErrorOf(() =>
+      parseConfigText('model: {name: m}\ntrainer: {epochs: 5, schedule: {warmup_epochs: 5}}\n', 'x.yaml'),
+    );
     expect(e.keyPath).toBe('trainer.schedule.warmup_epochs');
   });
 
@@ -96,6 +103,8 @@ describe('config defaults', () => {
   });
 
   it('parses YAML 1.2 exponents as numbers (PyYAML would not)', () => {
-    expect(parseConfigText('model: {name: m}\ntrainer: {optimizer: {weight_decay: 5e-4}}\n', 'x.yaml').trainer.optimizer.weight_decay).toBe(0.0005);
+    expect(parseConfigText('model: {name: m}\ntrainer: {optimizer: {weight_decay: 5e-4}}\n', 'x.yaml').trainer.optimizer.weight_decay).toBe(
+      0.0005,
+    );
   });
 });

@@ -31,10 +31,13 @@ describe('shipped configs', () => {
     expect(resolve(dirname(file), m![1])).toBe(join(CONFIGS, 'schema.json'));
   });
 
-  it.each(files.filter((f) => !isBase(f)).map((f) => [relative(CONFIGS, f)]))('%s loads, validates and names a buildable model', async (rel) => {
-    const { config } = await loadConfig(join(CONFIGS, rel));
-    expect(() => defaultRegistry.resolve(config.model.name)).not.toThrow();
-  });
+  it.each(files.filter((f) => !isBase(f)).map((f) => [relative(CONFIGS, f)]))(
+    '%s loads, validates and names a buildable model',
+    async (rel) => {
+      const { config } = await loadConfig(join(CONFIGS, rel));
+      expect(() => defaultRegistry.resolve(config.model.name)).not.toThrow();
+    },
+  );
 
   it("has the paper's CIFAR-10 recipe for every registered ShakeResNet", async () => {
     for (const name of defaultRegistry.listModels('shake_resnet*')) {

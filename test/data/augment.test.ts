@@ -83,7 +83,12 @@ describe('augmentation kernels on a hand-made image', () => {
         for (let cropY = 0; cropY <= 4; cropY++) {
           for (let cropX = 0; cropX <= 4; cropX++) {
             for (const flip of [false, true]) {
-              for (const [cutY, cutX] of [[0, 0], [2, 1], [4, 3], [1, 3]]) {
+              for (const [cutY, cutX] of [
+                [0, 0],
+                [2, 1],
+                [4, 3],
+                [1, 3],
+              ]) {
                 const d = { cropY, cropX, flip, cutY, cutX };
                 expect(apply(src, 1, d, o)).toEqual(reference(src, 1, d, o));
                 checked++;
@@ -102,7 +107,13 @@ describe('augmentation kernels on a hand-made image', () => {
     const out = apply(src, 0, { cropY: 0, cropX: 0, flip: false, cutY: 4, cutX: 3 }, o);
     for (let c = 0; c < 3; c++) expect(out[c]).toBeCloseTo(-mean[c] / std[c], 6);
     // Cutout of side 2 centred at (4,3): rows 3..4, cols 2..3.
-    for (const [y, x] of [[3, 2], [3, 3], [4, 2], [4, 3]]) expect(out.slice((y * W + x) * 3, (y * W + x) * 3 + 3)).toEqual([0, 0, 0]);
+    for (const [y, x] of [
+      [3, 2],
+      [3, 3],
+      [4, 2],
+      [4, 3],
+    ])
+      expect(out.slice((y * W + x) * 3, (y * W + x) * 3 + 3)).toEqual([0, 0, 0]);
     expect(out[(2 * W + 3) * 3]).not.toBe(0);
   });
 

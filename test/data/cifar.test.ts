@@ -4,15 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  CIFAR10_CLASSES,
-  CIFAR10_LAYOUT,
-  DataError,
-  channelStats,
-  loadDataset,
-  readCifar10,
-  readCifar100,
-} from '../../src/data/index.js';
+import { CIFAR10_CLASSES, CIFAR10_LAYOUT, DataError, channelStats, loadDataset, readCifar10, readCifar100 } from '../../src/data/index.js';
 import { HAVE_SHARED_CIFAR10, SHARED_CIFAR10, SHARED_SKIP_NOTE, cifarRecords } from './fixtures.js';
 
 /** What readCifar must produce for one record: planar R, G, B planes interleaved per pixel. */
@@ -112,7 +104,14 @@ describe('CIFAR readers on hand-made files', () => {
   });
 
   it('reads CIFAR-100 fine labels (the second label byte)', async () => {
-    const train = cifarRecords([[3, 42], [19, 99], [0, 0]], 5);
+    const train = cifarRecords(
+      [
+        [3, 42],
+        [19, 99],
+        [0, 0],
+      ],
+      5,
+    );
     const root = await folder('c100/cifar-100-binary', { 'train.bin': train, 'test.bin': cifarRecords([[1, 1]]) });
     const ds = await readCifar100(join(dir, 'c100'), 'train');
     expect(ds).toMatchObject({ name: 'cifar100', numClasses: 100, length: 3 });
@@ -154,14 +153,22 @@ describe('CIFAR readers on hand-made files', () => {
   });
 
   it('rejects a label out of range, naming file and record', async () => {
-    const root = await folder('badlabel', { 'data_batch_1.bin': cifarRecords([[1], [2], [3]]), 'data_batch_2.bin': cifarRecords([[0], [10]]) });
+    const root = await folder('badlabel', {
+      'data_batch_1.bin': cifarRecords([[1], [2], [3]]),
+      'data_batch_2.bin': cifarRecords([[0], [10]]),
+    });
     const err = (await readCifar10(root, 'train').catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(DataError);
     expect(err.message).toContain(join(root, 'data_batch_2.bin'));
     expect(err.message).toContain('record 1 (0-based) has label 10');
     // Records past the limit are never read, so they cannot fail the load.
     expect((await readCifar10(root, 'train', { limit: 4 })).length).toBe(4);
-    const c100 = await folder('badfine', { 'train.bin': cifarRecords([[0, 5], [0, 100]]) });
+    const c100 = await folder('badfine', {
+      'train.bin': cifarRecords([
+        [0, 5],
+        [0, 100],
+      ]),
+    });
     await expect(readCifar100(c100, 'train')).rejects.toThrow(/train\.bin: record 1 \(0-based\) has label 100, outside 0\.\.99/);
   });
 

@@ -30,13 +30,23 @@ function startServer(): Promise<{ server: http.Server; base: string; hits: Map<s
       res.end(body);
     };
     switch (path) {
-      case '/cifar-10-binary.tar.gz': return send(cifar10Gz);
-      case '/cifar-100-binary.tar.gz': return send(cifar100Gz);
-      case '/evil.tar.gz': return send(evilGz);
-      case '/html': return send(notGz);
-      case '/moved': res.writeHead(302, { location: '/moved-again' }); return res.end();
-      case '/moved-again': res.writeHead(301, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cifar-10-binary.tar.gz` }); return res.end();
-      case '/loop': res.writeHead(307, { location: '/loop' }); return res.end();
+      case '/cifar-10-binary.tar.gz':
+        return send(cifar10Gz);
+      case '/cifar-100-binary.tar.gz':
+        return send(cifar100Gz);
+      case '/evil.tar.gz':
+        return send(evilGz);
+      case '/html':
+        return send(notGz);
+      case '/moved':
+        res.writeHead(302, { location: '/moved-again' });
+        return res.end();
+      case '/moved-again':
+        res.writeHead(301, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cifar-10-binary.tar.gz` });
+        return res.end();
+      case '/loop':
+        res.writeHead(307, { location: '/loop' });
+        return res.end();
       case '/cut':
         // Promise the whole archive, send half, then drop the connection.
         res.writeHead(200, { 'content-length': cifar10Gz.length });
@@ -47,7 +57,9 @@ function startServer(): Promise<{ server: http.Server; base: string; hits: Map<s
         res.writeHead(200, { 'content-length': cifar10Gz.length });
         res.write(cifar10Gz.subarray(0, 1000));
         return;
-      default: res.writeHead(404, 'Not Found'); return res.end('no such file');
+      default:
+        res.writeHead(404, 'Not Found');
+        return res.end('no such file');
     }
   });
   return new Promise((resolve) => {
@@ -97,7 +109,10 @@ describe('CIFAR download from a local server', () => {
     expect(test.labels[0]).toBe(records.get('test_batch.bin')![0]);
 
     const before = hits.get('/cifar-10-binary.tar.gz');
-    expect(await downloadCifar('cifar10', root, { url, md5: md5(cifar10Gz) })).toEqual({ downloaded: false, dir: join(root, 'cifar-10-batches-bin') });
+    expect(await downloadCifar('cifar10', root, { url, md5: md5(cifar10Gz) })).toEqual({
+      downloaded: false,
+      dir: join(root, 'cifar-10-batches-bin'),
+    });
     expect(hits.get('/cifar-10-binary.tar.gz')).toBe(before);
   });
 
@@ -127,7 +142,9 @@ describe('CIFAR download from a local server', () => {
     const root = freshRoot();
     const err = (await downloadCifar('cifar10', root, { url: `${base}/stall`, idleTimeoutMs: 200 }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(DataError);
-    expect(err.message).toMatch(new RegExp(`^${base}/stall: download failed after 1000 of ${cifar10Gz.length} bytes \\(no data for 200 ms\\)`));
+    expect(err.message).toMatch(
+      new RegExp(`^${base}/stall: download failed after 1000 of ${cifar10Gz.length} bytes \\(no data for 200 ms\\)`),
+    );
     expect(await readdir(dir)).not.toContain(root.split('/').at(-1));
   });
 
@@ -135,7 +152,11 @@ describe('CIFAR download from a local server', () => {
     await expectFailure(freshRoot(), { url: `${base}/missing.tar.gz` }, new RegExp(`^${base}/missing.tar.gz: HTTP 404 Not Found`));
     await expectFailure(freshRoot(), { url: `${base}/moved-nowhere` }, /HTTP 404/);
     // Port 1 on loopback: nothing listens there.
-    await expectFailure(freshRoot(), { url: 'http://127.0.0.1:1/x.tar.gz' }, /^http:\/\/127\.0\.0\.1:1\/x\.tar\.gz: cannot connect \(.*ECONNREFUSED/);
+    await expectFailure(
+      freshRoot(),
+      { url: 'http://127.0.0.1:1/x.tar.gz' },
+      /^http:\/\/127\.0\.0\.1:1\/x\.tar\.gz: cannot connect \(.*ECONNREFUSED/,
+    );
   });
 
   it('rejects archives that are not gzip, escape the root, or lack the CIFAR files', async () => {
@@ -152,12 +173,22 @@ describe('CIFAR download from a local server', () => {
   it('refuses to start when an incomplete archive folder is in the way', async () => {
     const root = freshRoot();
     await mkdir(join(root, 'cifar-10-batches-bin'), { recursive: true });
-    await expectFailure(root, { url: `${base}/cifar-10-binary.tar.gz` }, /cifar-10-batches-bin exists but does not hold the CIFAR-10 files; remove it/);
+    await expectFailure(
+      root,
+      { url: `${base}/cifar-10-binary.tar.gz` },
+      /cifar-10-batches-bin exists but does not hold the CIFAR-10 files; remove it/,
+    );
   });
 
   it('loadDataset downloads CIFAR-100 from a mirror given in the spec', async () => {
     const root = freshRoot();
-    const spec = { dataset: 'cifar100' as const, root, download: true, downloadUrl: `${base}/cifar-100-binary.tar.gz`, downloadMd5: md5(cifar100Gz) };
+    const spec = {
+      dataset: 'cifar100' as const,
+      root,
+      download: true,
+      downloadUrl: `${base}/cifar-100-binary.tar.gz`,
+      downloadMd5: md5(cifar100Gz),
+    };
     const train = await loadDataset(spec, 'train');
     expect(Array.from(train.labels)).toEqual([99, 98, 97, 96]);
     const test = await loadDataset(spec, 'test');
@@ -181,7 +212,12 @@ describe('ustar extraction', () => {
   it('extracts files and folders whatever the chunking, long names included', async () => {
     const long = `${'a'.repeat(80)}/${'b'.repeat(60)}/file.bin`;
     const data = new Uint8Array(1500).map((_, i) => i & 255);
-    const tar = makeTar([{ name: 'top/' }, { name: 'top/one.txt', data: Buffer.from('hello') }, { name: long, data }, { name: 'top/empty.bin', data: new Uint8Array(0) }]);
+    const tar = makeTar([
+      { name: 'top/' },
+      { name: 'top/one.txt', data: Buffer.from('hello') },
+      { name: long, data },
+      { name: 'top/empty.bin', data: new Uint8Array(0) },
+    ]);
     for (const size of [1, 7, 512, 100_000]) {
       const dest = await mkdtemp(join(dir, 'x-'));
       const entries = await extractTar(chunks(tar, size), dest);
@@ -191,9 +227,12 @@ describe('ustar extraction', () => {
     }
   });
 
-  it('reads old-GNU headers (GNU tar\'s default format) without taking their timestamps for a path prefix', async () => {
+  it("reads old-GNU headers (GNU tar's default format) without taking their timestamps for a path prefix", async () => {
     const dest = await mkdtemp(join(dir, 'gnu-'));
-    const tar = makeTar([{ name: 'cifar-10-batches-bin/', gnu: true }, { name: 'cifar-10-batches-bin/test_batch.bin', data: Buffer.from('abc'), gnu: true }]);
+    const tar = makeTar([
+      { name: 'cifar-10-batches-bin/', gnu: true },
+      { name: 'cifar-10-batches-bin/test_batch.bin', data: Buffer.from('abc'), gnu: true },
+    ]);
     const entries = await extractTar(chunks(tar, 512), dest);
     expect(entries.map((e) => e.path)).toEqual(['cifar-10-batches-bin', 'cifar-10-batches-bin/test_batch.bin']);
     expect(await readFile(join(dest, 'cifar-10-batches-bin/test_batch.bin'), 'utf8')).toBe('abc');
@@ -204,7 +243,9 @@ describe('ustar extraction', () => {
     const run = (tar: Uint8Array) => extractTar(chunks(tar, 4096), dest);
     await expect(run(makeTar([{ name: '/etc/passwd', data: new Uint8Array(1) }]))).rejects.toThrow(/absolute/);
     await expect(run(makeTar([{ name: 'a/../../b', data: new Uint8Array(1) }]))).rejects.toThrow(/contains '\.\.'/);
-    await expect(run(makeTar([{ name: 'link', type: '2', linkname: '/etc/passwd' }]))).rejects.toThrow(/type '2': only regular files and directories/);
+    await expect(run(makeTar([{ name: 'link', type: '2', linkname: '/etc/passwd' }]))).rejects.toThrow(
+      /type '2': only regular files and directories/,
+    );
     const corrupt = makeTar([{ name: 'ok.txt', data: Buffer.from('x') }]);
     corrupt[10] ^= 1;
     await expect(run(corrupt)).rejects.toThrow(/bad header checksum/);

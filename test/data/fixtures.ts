@@ -105,11 +105,17 @@ export function cifar10Archive(perFile = 3): { tar: Uint8Array; records: Map<str
   const entries: TarSpec[] = [{ name: 'cifar-10-batches-bin/' }];
   const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
   files.forEach((file, f) => {
-    const data = cifarRecords(Array.from({ length: perFile }, (_, r) => [(f + r) % 10]), 100 + f);
+    const data = cifarRecords(
+      Array.from({ length: perFile }, (_, r) => [(f + r) % 10]),
+      100 + f,
+    );
     records.set(file, data);
     entries.push({ name: `cifar-10-batches-bin/${file}`, data });
   });
-  entries.push({ name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n') });
+  entries.push({
+    name: 'cifar-10-batches-bin/batches.meta.txt',
+    data: Buffer.from('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n'),
+  });
   return { tar: makeTar(entries), records };
 }
 
@@ -117,7 +123,19 @@ export function cifar10Archive(perFile = 3): { tar: Uint8Array; records: Map<str
 export function cifar100Archive(perFile = 4): Uint8Array {
   return makeTar([
     { name: 'cifar-100-binary/' },
-    { name: 'cifar-100-binary/train.bin', data: cifarRecords(Array.from({ length: perFile }, (_, r) => [r % 20, 99 - r]), 7) },
-    { name: 'cifar-100-binary/test.bin', data: cifarRecords(Array.from({ length: perFile }, (_, r) => [r % 20, r]), 8) },
+    {
+      name: 'cifar-100-binary/train.bin',
+      data: cifarRecords(
+        Array.from({ length: perFile }, (_, r) => [r % 20, 99 - r]),
+        7,
+      ),
+    },
+    {
+      name: 'cifar-100-binary/test.bin',
+      data: cifarRecords(
+        Array.from({ length: perFile }, (_, r) => [r % 20, r]),
+        8,
+      ),
+    },
   ]);
 }

@@ -37,7 +37,13 @@ describe('DataLoader', () => {
     const l = loader();
     expect(l.numBatches).toBe(5);
     const batches = await collect(l.batches(0));
-    expect(batches.map((b) => [b.index, b.n])).toEqual([[0, 64], [1, 64], [2, 64], [3, 64], [4, 44]]);
+    expect(batches.map((b) => [b.index, b.n])).toEqual([
+      [0, 64],
+      [1, 64],
+      [2, 64],
+      [3, 64],
+      [4, 44],
+    ]);
     const seen = new Set<number>();
     for (let i = 0; i < 5; i++) for (const j of l.batchIndices(0, i)) seen.add(j);
     expect(seen.size).toBe(300);
@@ -90,7 +96,9 @@ describe('DataLoader', () => {
     expect(() => loader({ batchSize: 0 })).toThrow(/batchSize must be an integer >= 1/);
     expect(() => loader({ workers: -1 })).toThrow(/workers/);
     expect(() => loader().batchIndices(0, 5)).toThrow(/batch 5 out of range/);
-    expect(() => loader({ dataset: { ...train, length: 301 } })).toThrow(/claims 301 images of 32x32x3 but holds 921600 pixel bytes and 300 labels/);
+    expect(() => loader({ dataset: { ...train, length: 301 } })).toThrow(
+      /claims 301 images of 32x32x3 but holds 921600 pixel bytes and 300 labels/,
+    );
   });
 });
 

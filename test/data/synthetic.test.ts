@@ -71,7 +71,13 @@ describe('synthetic dataset', () => {
   });
 
   it('loads through loadDataset with seed, sizes and limits', async () => {
-    const spec = { dataset: 'synthetic' as const, root: 'unused', seed: 5, synthetic: { numClasses: 3, trainSize: 30, testSize: 12 }, limitTest: 5 };
+    const spec = {
+      dataset: 'synthetic' as const,
+      root: 'unused',
+      seed: 5,
+      synthetic: { numClasses: 3, trainSize: 30, testSize: 12 },
+      limitTest: 5,
+    };
     const a = await loadDataset(spec, 'train');
     expect(a.length).toBe(30);
     const b = await loadDataset(spec, 'test');

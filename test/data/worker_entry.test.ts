@@ -59,7 +59,14 @@ describe('DataLoader workers outside vitest', () => {
     await writeFile(join(dir, 'child.mjs'), CHILD);
 
     const dataset = makeSynthetic('train', { trainSize: 200, seed: 2 });
-    const loader = new DataLoader({ dataset, batchSize: 64, shuffle: true, seed: 3, augment: { cropPadding: 4, hflip: true, cutout: 8 }, workers: 0 });
+    const loader = new DataLoader({
+      dataset,
+      batchSize: 64,
+      shuffle: true,
+      seed: 3,
+      augment: { cropPadding: 4, hflip: true, cutout: 8 },
+      workers: 0,
+    });
     const hash = createHash('sha256');
     for await (const b of loader.batches(1)) {
       hash.update(b.x);

@@ -7,21 +7,26 @@ function schedule(over: Partial<ScheduleConfig>): ScheduleConfig {
   return { ...base, ...over };
 }
 
-const ctx = (s: Partial<ScheduleConfig>, epochs = 10, stepsPerEpoch = 4, lr = 0.2) => ({ schedule: schedule(s), lr, epochs, stepsPerEpoch });
+const ctx = (s: Partial<ScheduleConfig>, epochs = 10, stepsPerEpoch = 4, lr = 0.2) => ({
+  schedule: schedule(s),
+  lr,
+  epochs,
+  stepsPerEpoch,
+});
 
 describe('learning-rate schedules', () => {
   it('cosine per step goes from lr to min_lr along half a cosine', () => {
     const c = ctx({ type: 'cosine', min_lr: 0.01 });
     expect(learningRate(0, c)).toBeCloseTo(0.2, 12);
     expect(learningRate(20, c)).toBeCloseTo(0.01 + 0.19 * 0.5, 12);
-    expect(learningRate(10, c)).toBeCloseTo(0.01 + 0.19 * (1 + Math.cos(Math.PI / 4)) / 2, 12);
-    expect(learningRate(39, c)).toBeCloseTo(0.01 + 0.19 * (1 + Math.cos((Math.PI * 39) / 40)) / 2, 12);
+    expect(learningRate(10, c)).toBeCloseTo(0.01 + (0.19 * (1 + Math.cos(Math.PI / 4))) / 2, 12);
+    expect(learningRate(39, c)).toBeCloseTo(0.01 + (0.19 * (1 + Math.cos((Math.PI * 39) / 40))) / 2, 12);
   });
 
   it('per-epoch interval holds the rate through an epoch', () => {
     const c = ctx({ type: 'cosine', interval: 'epoch' });
     expect(learningRate(4, c)).toBe(learningRate(7, c));
-    expect(learningRate(4, c)).toBeCloseTo(0.2 * (1 + Math.cos(Math.PI / 10)) / 2, 12);
+    expect(learningRate(4, c)).toBeCloseTo((0.2 * (1 + Math.cos(Math.PI / 10))) / 2, 12);
   });
 
   it("archai's gradual warmup rises from lr to lr·m, then the main schedule starts from lr·m", () => {
@@ -29,7 +34,7 @@ describe('learning-rate schedules', () => {
     expect(learningRate(0, c)).toBeCloseTo(0.01, 12);
     expect(learningRate(2 * 2, c)).toBeCloseTo(0.01 * (1 + (3 * 2) / 5), 12);
     expect(learningRate(5 * 2, c)).toBeCloseTo(0.04, 12);
-    expect(learningRate(10 * 2, c)).toBeCloseTo(0.04 * (1 + Math.cos(Math.PI / 2)) / 2, 12);
+    expect(learningRate(10 * 2, c)).toBeCloseTo((0.04 * (1 + Math.cos(Math.PI / 2))) / 2, 12);
   });
 
   it('plain warmup rises linearly from 0 and its first step already moves', () => {

@@ -143,7 +143,14 @@ describe('encode / decode round trip', () => {
 
   it('writes and reads files of tf tensors and host tensors', async () => {
     const path = join(dir, 'model.safetensors');
-    const a = tf.tensor([[1, 2, 3], [4, 5, 6]], [2, 3], 'float32');
+    const a = tf.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [2, 3],
+      'float32',
+    );
     const b = tf.tensor([3, -4], [2], 'int32');
     const s = tf.scalar(2.5);
     const z = tf.zeros([0, 4]);
@@ -405,9 +412,7 @@ describe('atomic writes', () => {
     const path = join(dir, 'taken');
     await mkdir(path);
     await writeFile(join(path, 'inside'), 'keep');
-    await expect(writeSafetensors(path, { x: f32([1], [1]) })).rejects.toThrow(
-      new RegExp(`safetensors ${path}: cannot write file`),
-    );
+    await expect(writeSafetensors(path, { x: f32([1], [1]) })).rejects.toThrow(new RegExp(`safetensors ${path}: cannot write file`));
     expect(await readdir(dir)).toEqual(['taken']);
     expect(await readFile(join(path, 'inside'), 'utf8')).toBe('keep');
   });

@@ -20,11 +20,14 @@ const FIXTURES = new URL('../fixtures/torch/', import.meta.url);
 const TOL = 1e-4;
 const EVEN = resolveShakeOptions({ forward: 'even', backward: 'even' });
 
-
 async function load(name: string) {
   const { tensors, metadata } = await readSafetensorsFile(new URL(name, FIXTURES).pathname);
   const pick = (prefix: string) =>
-    Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
   return { t: tensors, metadata, state: pick('state.'), grads: pick('grad.'), after: pick('after.') };
 }
 
@@ -66,7 +69,9 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
       const result = model.loadStateDict(f.state);
       expect(result.skippedKeys.sort()).toEqual(unused.sort());
       // Any other stray key is still an error.
-      expect(() => model.loadStateDict({ ...f.state, 'layer1.0.branch3.1.weight': tf.zeros([1]) })).toThrow(/unexpected keys: layer1\.0\.branch3\.1\.weight/);
+      expect(() => model.loadStateDict({ ...f.state, 'layer1.0.branch3.1.weight': tf.zeros([1]) })).toThrow(
+        /unexpected keys: layer1\.0\.branch3\.1\.weight/,
+      );
     });
 
     it('gives the same eval logits, training logits, gradients and running stats', async () => {
@@ -95,7 +100,11 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
       const out = model.stateDict();
       const unused = new Set<string>(JSON.parse(f.metadata.unused_keys));
       // The fixture file holds its names sorted; the order itself is checked against state_dict_keys.json.
-      expect(Object.keys(out).sort()).toEqual(Object.keys(f.state).filter((k) => !unused.has(k)).sort());
+      expect(Object.keys(out).sort()).toEqual(
+        Object.keys(f.state)
+          .filter((k) => !unused.has(k))
+          .sort(),
+      );
       for (const [k, v] of Object.entries(out)) expect(await maxRelDiff(v, f.state[k]), k).toBe(0);
     });
   });
@@ -106,7 +115,8 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
       const [, inCh] = f.t.input.shape;
       const outCh = f.t.r.shape[1] as number;
       const stride = name.endsWith('s2') ? 2 : 1;
-      const make = () => new ShakeBottleNeck({ inChannels: inCh, midChannels: 16, outChannels: outCh, cardinality: 4, stride, shake: EVEN });
+      const make = () =>
+        new ShakeBottleNeck({ inChannels: inCh, midChannels: 16, outChannels: outCh, cardinality: 4, stride, shake: EVEN });
       const block = make();
       block.loadStateDict(f.state);
       const x = nhwc(f.t.input);
@@ -141,17 +151,21 @@ describe('registered models against archai state dicts', () => {
     string,
     { keys: Array<[string, number[]]>; trainable_params: number; unused_keys: string[] }
   >;
-  it.each(Object.keys(reference))('%s has archai\'s keys, shapes and trainable parameter count', (name) => {
-    const ref = reference[name];
-    const model = createModel(name, { numClasses: 10 });
-    try {
-      const sd = model.stateDict();
-      const unused = new Set(ref.unused_keys);
-      expect(Object.entries(sd).map(([k, v]) => [k, v.shape])).toEqual(ref.keys.filter(([k]) => !unused.has(k)));
-      tf.dispose(sd);
-      expect(model.numParameters()).toBe(ref.trainable_params);
-    } finally {
-      model.dispose();
-    }
-  }, 60_000);
+  it.each(Object.keys(reference))(
+    "%s has archai's keys, shapes and trainable parameter count",
+    (name) => {
+      const ref = reference[name];
+      const model = createModel(name, { numClasses: 10 });
+      try {
+        const sd = model.stateDict();
+        const unused = new Set(ref.unused_keys);
+        expect(Object.entries(sd).map(([k, v]) => [k, v.shape])).toEqual(ref.keys.filter(([k]) => !unused.has(k)));
+        tf.dispose(sd);
+        expect(model.numParameters()).toBe(ref.trainable_params);
+      } finally {
+        model.dispose();
+      }
+    },
+    60_000,
+  );
 });

@@ -52,7 +52,13 @@ describe('Module state dicts', () => {
     await expectClose(b.forward(x), a.forward(x), 1e-6);
 
     const lin = new Linear({ inFeatures: 3, outFeatures: 2 });
-    lin.loadStateDict({ weight: tf.tensor2d([[1, 2, 3], [4, 5, 6]]), bias: tf.tensor1d([0.5, -0.5]) });
+    lin.loadStateDict({
+      weight: tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      bias: tf.tensor1d([0.5, -0.5]),
+    });
     const y = lin.forward(tf.tensor2d([[1, 0, -1]]));
     expect(Array.from(await y.data())).toEqual([1 - 3 + 0.5, 4 - 6 - 0.5]);
   });
@@ -77,7 +83,10 @@ describe('Conv2d', () => {
   it('pads symmetrically as PyTorch does, also with stride 2', async () => {
     const conv = new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 3, padding: 1, stride: 2, bias: false });
     conv.weight.assign(tf.ones([3, 3, 1, 1]));
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      [1, 4, 4, 1],
+    );
     // PyTorch: F.conv2d(arange(1,17).view(1,1,4,4), ones(1,1,3,3), stride=2, padding=1)
     expect(Array.from(await conv.forward(x).data())).toEqual([14, 30, 57, 99]);
   });
@@ -95,7 +104,12 @@ describe('Conv2d', () => {
       }
     }
     const x = randn([2, 5, 5, 4], 4);
-    const expected = tf.conv2d(x as tf.Tensor4D, tf.tensor4d(dense, [3, 3, 4, 6]), 1, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const expected = tf.conv2d(x as tf.Tensor4D, tf.tensor4d(dense, [3, 3, 4, 6]), 1, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
     await expectClose(grouped.forward(x), expected, 1e-5);
   });
 });

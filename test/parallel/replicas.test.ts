@@ -88,7 +88,9 @@ describe('Replicas', () => {
       [createModel(NAME, { ...OPTS, numClasses: 5 }), /numClasses 5 vs numClasses 4/],
       [createModel('shake_resnet8_2x8d', OPTS), /parameter .* vs parameter .*/],
     ] as const) {
-      await expect(replicas.predict(other, x)).rejects.toThrow(new RegExp(`not the one they built from '${NAME}' \\((?:${diff.source})\\)`));
+      await expect(replicas.predict(other, x)).rejects.toThrow(
+        new RegExp(`not the one they built from '${NAME}' \\((?:${diff.source})\\)`),
+      );
       const opt = new Optimizer(other.namedParameters(), sgd);
       await expect(replicas.trainStep(other, opt, x, y, { lr: 0.1, rng: new Generator(1) })).rejects.toThrow(/not the one they built/);
       opt.dispose();
@@ -99,7 +101,9 @@ describe('Replicas', () => {
   }, 60_000);
 
   it('says which replica failed and how to go on', async () => {
-    await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(/replica 1 failed.*trainer\.replicas: 1 \(or --replicas 1\)/);
+    await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(
+      /replica 1 failed.*trainer\.replicas: 1 \(or --replicas 1\)/,
+    );
   }, 60_000);
 });
 

@@ -10,8 +10,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'archai-ts-ckpt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const state: TrainingState = {
-  epoch: 1, batch: 0, step: 5, rng: [1, 2, 3, 4], partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-  history: [], best: null, model: 'm', backend: 'cpu', config: 'x: 1\n',
+  epoch: 1,
+  batch: 0,
+  step: 5,
+  rng: [1, 2, 3, 4],
+  partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+  history: [],
+  best: null,
+  model: 'm',
+  backend: 'cpu',
+  config: 'x: 1\n',
 };
 
 describe('checkpoints', () => {
@@ -24,7 +32,9 @@ describe('checkpoints', () => {
     const flipped = Buffer.from(bytes);
     flipped[flipped.length - 2] ^= 0xff;
     writeFileSync(join(tmp, 'flipped.safetensors'), flipped);
-    await expect(readCheckpoint(join(tmp, 'flipped.safetensors'))).rejects.toThrow(/flipped\.safetensors is corrupt: its tensors do not match their checksum/);
+    await expect(readCheckpoint(join(tmp, 'flipped.safetensors'))).rejects.toThrow(
+      /flipped\.safetensors is corrupt: its tensors do not match their checksum/,
+    );
     writeFileSync(join(tmp, 'cut.safetensors'), bytes.subarray(0, bytes.length - 5));
     await expect(readCheckpoint(join(tmp, 'cut.safetensors'))).rejects.toThrow(CheckpointError);
     await expect(readCheckpoint(join(tmp, 'cut.safetensors'))).rejects.toThrow(/cut\.safetensors is corrupt or truncated/);
@@ -35,7 +45,10 @@ describe('checkpoints', () => {
       const dir = join(tmp, `kill-${delay}`);
       const { mkdirSync } = await import('node:fs');
       mkdirSync(dir);
-      const child = fork(new URL('./checkpoint_child.ts', import.meta.url).pathname, [dir], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
+      const child = fork(new URL('./checkpoint_child.ts', import.meta.url).pathname, [dir], {
+        execArgv: ['--import', 'tsx'],
+        stdio: 'ignore',
+      });
       await new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
         child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));

@@ -4,8 +4,16 @@ import { CheckpointDir, writeCheckpoint, type TrainingState } from '../../src/tr
 
 const dir = new CheckpointDir(process.argv[2], 2);
 const state = (step: number): TrainingState => ({
-  epoch: step, batch: 0, step, rng: [1, 2, 3, 4], partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-  history: [], best: null, model: 'm', backend: 'cpu', config: 'x: 1\n',
+  epoch: step,
+  batch: 0,
+  step,
+  rng: [1, 2, 3, 4],
+  partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+  history: [],
+  best: null,
+  model: 'm',
+  backend: 'cpu',
+  config: 'x: 1\n',
 });
 await tf.setBackend('cpu');
 for (let k = 1; ; k++) {

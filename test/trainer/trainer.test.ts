@@ -35,7 +35,11 @@ ${extra}`,
 }
 
 const pick = (h: EpochMetrics[]) => h.map((m) => Object.fromEntries(DETERMINISTIC_KEYS.map((k) => [k, m[k]])));
-const readJsonl = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
+const readJsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
 
 describe('train', () => {
   let straight: EpochMetrics[] = [];
@@ -126,10 +130,15 @@ describe('train', () => {
     const controller = new AbortController();
     await train(tinyConfig(), { outDir: dir, signal: controller.signal, onEpoch: () => controller.abort() });
     const cfg = tinyConfig();
-    const bad = { ...cfg, trainer: { ...cfg.trainer, grad_clip: 0, label_smoothing: 0, optimizer: { ...cfg.trainer.optimizer, lr: 3e38 } } };
+    const bad = {
+      ...cfg,
+      trainer: { ...cfg.trainer, grad_clip: 0, label_smoothing: 0, optimizer: { ...cfg.trainer.optimizer, lr: 3e38 } },
+    };
     const err = await train(bad, { resume: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
-    expect((err as Error).message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+ \(epoch 2, batch \d\).*last good checkpoint is .*step-00000003\.safetensors/);
+    expect((err as Error).message).toMatch(
+      /the loss became (NaN|Infinity|-Infinity) at step \d+ \(epoch 2, batch \d\).*last good checkpoint is .*step-00000003\.safetensors/,
+    );
     const last = await readCheckpoint(join(dir, 'checkpoints', 'last.safetensors'));
     expect([last.state.epoch, last.state.step]).toEqual([1, 3]);
   });

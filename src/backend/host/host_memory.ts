@@ -7,7 +7,7 @@
  * index arithmetic (a same-shape Multiply measured 5 ns an element, a Sum over the N, H, W axes of
  * NHWC 8.5 ns, through a Transpose); a JS loop over the same memory runs at about 1 ns.
  */
-import { tf } from '../../tf.js';
+import type { tf } from '../../tf.js';
 
 export interface HostMemory {
   /** The values of a float32 tensor, in place: views stay valid until the next alloc. */

@@ -19,7 +19,8 @@ export function registerWasmConv2dKernels(): void {
   for (const kernelName of [tf.Conv2D, tf.FusedConv2D]) {
     if (registered.has(kernelName)) continue;
     const stock = tf.getKernel(kernelName, 'wasm');
-    if (stock == null) throw new Error(`registerWasmConv2dKernels: the wasm backend has no ${kernelName}; import @tensorflow/tfjs-backend-wasm first`);
+    if (stock == null)
+      throw new Error(`registerWasmConv2dKernels: the wasm backend has no ${kernelName}; import @tensorflow/tfjs-backend-wasm first`);
     const kernelFunc = ((params: KernelParams) => conv2d(params) ?? stock.kernelFunc(params)) as tf.KernelFunc;
     tf.unregisterKernel(kernelName, 'wasm');
     // The stock config's setupFunc binds its C function, which the fallback needs.
@@ -54,9 +55,24 @@ function conv2d(params: KernelParams): tf.TensorInfo | null {
   const at = (t: tf.TensorInfo): number => memory.read(t).byteOffset;
   const [n, h, w] = x.shape as Shape4;
   kernels.exports.conv2d(
-    at(x), at(filter), bias == null ? 0 : at(bias), at(y), zeros,
-    n, h, w, c, info.outHeight, info.outWidth, k,
-    fh, fw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    at(x),
+    at(filter),
+    bias == null ? 0 : at(bias),
+    at(y),
+    zeros,
+    n,
+    h,
+    w,
+    c,
+    info.outHeight,
+    info.outWidth,
+    k,
+    fh,
+    fw,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
     activation === 'relu' ? 1 : 0,
   );
   return y;

@@ -13,7 +13,8 @@ let registered = false;
 export function registerWasmIdentityKernel(): void {
   if (registered) return;
   const stock = tf.getKernel(tf.Identity, 'wasm');
-  if (stock == null) throw new Error('registerWasmIdentityKernel: the wasm backend has no Identity; import @tensorflow/tfjs-backend-wasm first');
+  if (stock == null)
+    throw new Error('registerWasmIdentityKernel: the wasm backend has no Identity; import @tensorflow/tfjs-backend-wasm first');
   const kernelFunc = ((params: Parameters<tf.KernelFunc>[0]) => {
     const x = params.inputs['x']!;
     if (x.dtype === 'string') return stock.kernelFunc(params);

@@ -47,7 +47,7 @@ export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number
 
 // The bundle's ES5 helpers that the factory's source refers to (tslib's, as the bundle defines them),
 // and the Node modules it imported as require$$N.
-const PRELUDE = String.raw`
+const PRELUDE = `
 var require$$0 = require('fs');
 var require$$1 = require('path');
 var require$$3 = require('perf_hooks');

@@ -15,12 +15,7 @@ import { delimiter, join } from 'node:path';
 
 import { tf } from '../../tf.js';
 import { registerConvGradKernels } from '../conv_grad_kernels.js';
-import {
-  FILTER_GRAD_ENV,
-  im2colFilterGradRegistered,
-  registerIm2colFilterGrad,
-  registerWebGPUKernelFixes,
-} from './kernels.js';
+import { FILTER_GRAD_ENV, im2colFilterGradRegistered, registerIm2colFilterGrad, registerWebGPUKernelFixes } from './kernels.js';
 import { firstLine, resolvable } from '../packages.js';
 
 /** The adapter the webgpu backend runs on. */
@@ -66,10 +61,7 @@ interface GPUAdapterLike {
   readonly limits: GPULimitsLike;
   readonly info?: GPUAdapterInfoLike;
   readonly isFallbackAdapter?: boolean;
-  requestDevice(descriptor?: {
-    requiredFeatures?: string[];
-    requiredLimits?: Record<string, number>;
-  }): Promise<GPUDeviceLike>;
+  requestDevice(descriptor?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GPUDeviceLike>;
 }
 interface GPULike {
   requestAdapter(options?: {
@@ -222,9 +214,7 @@ export async function loadWebGPU(choice: AdapterChoice = 'any'): Promise<Adapter
   try {
     device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   } catch (err) {
-    throw new WebGPUUnavailableError(
-      `the adapter '${description.device || description.description}' refused a device (${firstLine(err)})`,
-    );
+    throw new WebGPUUnavailableError(`the adapter '${description.device || description.description}' refused a device (${firstLine(err)})`);
   }
 
   // The navigator.gpu that tfjs-backend-webgpu checks for (at import and in the backend's
@@ -318,9 +308,7 @@ export function assertWebGPUHealthy(): void {
     throw new Error(`the WebGPU device was lost (${active.lost}); restart the process`);
   }
   if (active && active.errors.count > 0) {
-    throw new Error(
-      `WebGPU reported ${active.errors.count} error(s), results are invalid; first: ${active.errors.first}`,
-    );
+    throw new Error(`WebGPU reported ${active.errors.count} error(s), results are invalid; first: ${active.errors.first}`);
   }
 }
 
@@ -334,9 +322,7 @@ async function importDawn(): Promise<WebGPUPackage> {
     return { create, globals };
   } catch (err) {
     if (!resolvable(specifier)) {
-      throw new WebGPUUnavailableError(
-        'the optional package `webgpu` (Dawn for Node) is not installed; run `npm install webgpu`',
-      );
+      throw new WebGPUUnavailableError('the optional package `webgpu` (Dawn for Node) is not installed; run `npm install webgpu`');
     }
     throw new WebGPUUnavailableError(
       `the package \`webgpu\` failed to load (${firstLine(err)}); it ships dawn.node for linux-x64/arm64, darwin and win32 only: reinstall it with \`npm install webgpu\``,
@@ -371,13 +357,11 @@ function hardwareFlags(): string[] {
   return flags; // elsewhere Dawn's default: Metal on macOS, D3D12 on Windows
 }
 
-async function findHardwareAdapter(
-  dawn: WebGPUPackage,
-): Promise<{ gpu: GPULike; adapter: GPUAdapterLike; software: boolean }> {
+async function findHardwareAdapter(dawn: WebGPUPackage): Promise<{ gpu: GPULike; adapter: GPUAdapterLike; software: boolean }> {
   if (process.platform === 'linux' && !vulkanLoaderPresent()) {
     // Checked first: Dawn prints a warning of its own when it fails to dlopen the loader.
     throw new WebGPUUnavailableError(
-      'no hardware adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1, plus the GPU vendor\'s Vulkan driver)',
+      "no hardware adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1, plus the GPU vendor's Vulkan driver)",
     );
   }
   const gpu = dawn.create(hardwareFlags());
@@ -389,7 +373,7 @@ async function findHardwareAdapter(
   }
   if (adapter == null) {
     throw new WebGPUUnavailableError(
-      'no hardware adapter: Dawn found no Vulkan GPU (is the vendor\'s Vulkan driver/ICD installed? VK_DRIVER_FILES can point at its JSON)',
+      "no hardware adapter: Dawn found no Vulkan GPU (is the vendor's Vulkan driver/ICD installed? VK_DRIVER_FILES can point at its JSON)",
     );
   }
   if (isSoftware(adapter)) {
@@ -400,9 +384,7 @@ async function findHardwareAdapter(
   return { gpu, adapter, software: false };
 }
 
-async function findSoftwareAdapter(
-  dawn: WebGPUPackage,
-): Promise<{ gpu: GPULike; adapter: GPUAdapterLike; software: boolean }> {
+async function findSoftwareAdapter(dawn: WebGPUPackage): Promise<{ gpu: GPULike; adapter: GPUAdapterLike; software: boolean }> {
   if (process.platform !== 'linux') {
     throw new WebGPUUnavailableError('no software adapter: it is only set up on Linux (Mesa llvmpipe through EGL)');
   }
@@ -418,7 +400,7 @@ async function findSoftwareAdapter(
   }
   if (adapter == null) {
     throw new WebGPUUnavailableError(
-      'no software adapter: Dawn\'s OpenGL ES backend found no EGL device (install Mesa: apt-get install libegl-mesa0 libgl1-mesa-dri; EGL_PLATFORM=surfaceless)',
+      "no software adapter: Dawn's OpenGL ES backend found no EGL device (install Mesa: apt-get install libegl-mesa0 libgl1-mesa-dri; EGL_PLATFORM=surfaceless)",
     );
   }
   return { gpu, adapter, software: isSoftware(adapter) };
@@ -429,9 +411,7 @@ const SOFTWARE_NAMES = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic re
 function isSoftware(adapter: GPUAdapterLike): boolean {
   const info = adapter.info ?? {};
   if (info.isFallbackAdapter === true || adapter.isFallbackAdapter === true) return true;
-  return [info.vendor, info.architecture, info.device, info.description].some(
-    (s) => typeof s === 'string' && SOFTWARE_NAMES.test(s),
-  );
+  return [info.vendor, info.architecture, info.device, info.description].some((s) => typeof s === 'string' && SOFTWARE_NAMES.test(s));
 }
 
 /** Whether the dynamic loader can find libvulkan.so.1 (ld.so.cache or LD_LIBRARY_PATH). */
@@ -446,8 +426,8 @@ export function vulkanLoaderPresent(): boolean {
   } catch {
     // no cache: fall through to the usual directories
   }
-  return ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib'].some(
-    (d) => existsSync(join(d, name)),
+  return ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib'].some((d) =>
+    existsSync(join(d, name)),
   );
 }
 

@@ -71,8 +71,7 @@ function fixAddN(): void {
     for (const p of partial) backend.disposeData(p.dataId);
     return out;
   };
-  const kernelFunc = (params: KernelParams): tf.TensorInfo =>
-    sum(params, Array.from(params.inputs as unknown as ArrayLike<tf.TensorInfo>));
+  const kernelFunc = (params: KernelParams): tf.TensorInfo => sum(params, Array.from(params.inputs as unknown as ArrayLike<tf.TensorInfo>));
   tf.unregisterKernel(tf.AddN, BACKEND);
   tf.registerKernel({ ...stock, kernelName: tf.AddN, backendName: BACKEND, kernelFunc });
 }
@@ -138,7 +137,7 @@ export function registerIm2colFilterGrad(): void {
       device?: { limits: { maxStorageBufferBindingSize: number } };
     };
     const [fh, fw, cin] = attrs.filterShape;
-    const patchBytes = (dy.shape[0]! * dy.shape[1]! * dy.shape[2]!) * fh * fw * cin * 4;
+    const patchBytes = dy.shape[0]! * dy.shape[1]! * dy.shape[2]! * fh * fw * cin * 4;
     const limit = backend.device?.limits.maxStorageBufferBindingSize ?? 2 ** 27;
     if ((attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') || patchBytes > limit / 2) {
       return previous.kernelFunc(params) as tf.TensorInfo;
@@ -179,7 +178,14 @@ function im2colFilterGrad(
 ): tf.Tensor {
   const [fh, fw, cin, cout] = attrs.filterShape;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const { top, left } = info.padInfo;
   const sh = info.strideHeight;
@@ -198,7 +204,12 @@ function im2colFilterGrad(
   }
   const padding = [Math.max(0, top), Math.max(0, bottom), Math.max(0, left), Math.max(0, right)] as const;
   if (padding.some((v) => v > 0)) {
-    xp = tf.pad(xp, [[0, 0], [padding[0], padding[1]], [padding[2], padding[3]], [0, 0]]);
+    xp = tf.pad(xp, [
+      [0, 0],
+      [padding[0], padding[1]],
+      [padding[2], padding[3]],
+      [0, 0],
+    ]);
   }
   const cols: tf.Tensor4D[] = [];
   for (let i = 0; i < fh; i++) {
@@ -206,7 +217,7 @@ function im2colFilterGrad(
       cols.push(
         sh === 1 && sw === 1
           ? tf.slice(xp, [0, i, j, 0], [n, oh, ow, cin])
-          : tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D,
+          : (tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D),
       );
     }
   }

@@ -16,16 +16,27 @@ export class ShakeBlock extends ShakeUnit {
     const { inChannels, outChannels, rng, weightStd } = options;
     const stride = options.stride ?? 1;
     const conv = (cin: number, s: number) =>
-      new Conv2d({ inChannels: cin, outChannels, kernelSize: 3, padding: 1, stride: s, bias: false, weightStd: weightStd?.(3, outChannels), rng });
-    super(options, () =>
-      new Sequential([
-        new ReLU(),
-        conv(inChannels, stride),
-        new BatchNorm2d({ numFeatures: outChannels }),
-        new ReLU(),
-        conv(outChannels, 1),
-        new BatchNorm2d({ numFeatures: outChannels }),
-      ]),
+      new Conv2d({
+        inChannels: cin,
+        outChannels,
+        kernelSize: 3,
+        padding: 1,
+        stride: s,
+        bias: false,
+        weightStd: weightStd?.(3, outChannels),
+        rng,
+      });
+    super(
+      options,
+      () =>
+        new Sequential([
+          new ReLU(),
+          conv(inChannels, stride),
+          new BatchNorm2d({ numFeatures: outChannels }),
+          new ReLU(),
+          conv(outChannels, 1),
+          new BatchNorm2d({ numFeatures: outChannels }),
+        ]),
     );
   }
 }

@@ -19,18 +19,30 @@ export class ShakeBottleNeck extends ShakeUnit {
     const { inChannels, midChannels, outChannels, cardinality, rng, weightStd } = options;
     const stride = options.stride ?? 1;
     const conv = (cin: number, cout: number, k: number, s: number, groups: number) =>
-      new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: k, padding: (k - 1) / 2, stride: s, groups, bias: false, weightStd: weightStd?.(k, cout), rng });
-    super(options, () =>
-      new Sequential([
-        conv(inChannels, midChannels, 1, 1, 1),
-        new BatchNorm2d({ numFeatures: midChannels }),
-        new ReLU(),
-        conv(midChannels, midChannels, 3, stride, cardinality),
-        new BatchNorm2d({ numFeatures: midChannels }),
-        new ReLU(),
-        conv(midChannels, outChannels, 1, 1, 1),
-        new BatchNorm2d({ numFeatures: outChannels }),
-      ]),
+      new Conv2d({
+        inChannels: cin,
+        outChannels: cout,
+        kernelSize: k,
+        padding: (k - 1) / 2,
+        stride: s,
+        groups,
+        bias: false,
+        weightStd: weightStd?.(k, cout),
+        rng,
+      });
+    super(
+      options,
+      () =>
+        new Sequential([
+          conv(inChannels, midChannels, 1, 1, 1),
+          new BatchNorm2d({ numFeatures: midChannels }),
+          new ReLU(),
+          conv(midChannels, midChannels, 3, stride, cardinality),
+          new BatchNorm2d({ numFeatures: midChannels }),
+          new ReLU(),
+          conv(midChannels, outChannels, 1, 1, 1),
+          new BatchNorm2d({ numFeatures: outChannels }),
+        ]),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { tf } from '../../tf.js';
 import { BatchNorm2d } from '../../nn/batchnorm2d.js';
 import { Conv2d } from '../../nn/conv2d.js';
-import { Linear } from '../../nn/linear.js';
+import type { Linear } from '../../nn/linear.js';
 import {
   Module,
   type ExampleShape,
@@ -12,7 +12,7 @@ import {
   type StateRecord,
 } from '../../nn/module.js';
 import { Generator } from '../../util/random.js';
-import { Sequential } from '../../nn/sequential.js';
+import type { Sequential } from '../../nn/sequential.js';
 import { resolveShakeOptions, type ResolvedShakeOptions, type ShakeOptions } from './shake_shake.js';
 
 /**
@@ -42,8 +42,7 @@ export interface StageInfo {
 }
 
 /** archai's conv init: N(0, sqrt(2 / (k·k·out))). */
-export const archaiConvStd = (kernelSize: number, outChannels: number): number =>
-  Math.sqrt(2 / (kernelSize * kernelSize * outChannels));
+export const archaiConvStd = (kernelSize: number, outChannels: number): number => Math.sqrt(2 / (kernelSize * kernelSize * outChannels));
 
 /**
  * What ShakeResNet and ShakeResNeXt share: a 3x3 stem, three stages, ReLU, global average pool
@@ -126,7 +125,16 @@ export abstract class ShakeNet extends Module {
       ['layer3', this.layer3, 2],
     ] as const) {
       const p = stage.profile(shape);
-      out.push({ name, blocks: stage.layers.length, inChannels: shape[2], outChannels: p.shape[2], stride, outputShape: p.shape, params: countParams(stage), macs: p.macs });
+      out.push({
+        name,
+        blocks: stage.layers.length,
+        inChannels: shape[2],
+        outChannels: p.shape[2],
+        stride,
+        outputShape: p.shape,
+        params: countParams(stage),
+        macs: p.macs,
+      });
       shape = p.shape;
     }
     out.push({
@@ -156,7 +164,15 @@ export abstract class ShakeNet extends Module {
 
   protected makeStem(inChannels: number, rng: Generator): { c_in: Conv2d; bn_in: BatchNorm2d | null } {
     // archai's stem conv keeps its bias and has no BN after it; the Lua original normalises it.
-    const c_in = new Conv2d({ inChannels: 3, outChannels: inChannels, kernelSize: 3, padding: 1, bias: true, weightStd: archaiConvStd(3, inChannels), rng });
+    const c_in = new Conv2d({
+      inChannels: 3,
+      outChannels: inChannels,
+      kernelSize: 3,
+      padding: 1,
+      bias: true,
+      weightStd: archaiConvStd(3, inChannels),
+      rng,
+    });
     const bn_in = this.variant === 'paper' ? new BatchNorm2d({ numFeatures: inChannels }) : null;
     return { c_in, bn_in };
   }

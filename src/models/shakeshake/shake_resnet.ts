@@ -40,7 +40,8 @@ export class ShakeResNet extends ShakeNet {
     const { depth, wBase } = options;
     const err = shakeResNetDepthError(depth);
     if (err) throw new RangeError(err);
-    if (!Number.isInteger(wBase) || wBase < 2 || wBase % 2 !== 0) throw new RangeError(`ShakeResNet wBase must be an even integer >= 2, got ${wBase}`);
+    if (!Number.isInteger(wBase) || wBase < 2 || wBase % 2 !== 0)
+      throw new RangeError(`ShakeResNet wBase must be an even integer >= 2, got ${wBase}`);
     this.depth = depth;
     this.wBase = wBase;
     const rng = new Generator(options.seed ?? 0);

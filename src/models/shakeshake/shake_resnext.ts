@@ -45,7 +45,8 @@ export class ShakeResNeXt extends ShakeNet {
     if (!Number.isInteger(wBase) || wBase < 64) {
       throw new RangeError(`ShakeResNeXt wBase must be an integer >= 64 (mid width is n·floor(wBase/64)·cardinality), got ${wBase}`);
     }
-    if (!Number.isInteger(cardinality) || cardinality < 1) throw new RangeError(`ShakeResNeXt cardinality must be a positive integer, got ${cardinality}`);
+    if (!Number.isInteger(cardinality) || cardinality < 1)
+      throw new RangeError(`ShakeResNeXt cardinality must be a positive integer, got ${cardinality}`);
     this.depth = depth;
     this.wBase = wBase;
     this.cardinality = cardinality;
@@ -61,7 +62,18 @@ export class ShakeResNeXt extends ShakeNet {
       const out = n * 4;
       const blocks: ShakeBottleNeck[] = [];
       for (let i = 0; i < nUnits; i++) {
-        blocks.push(new ShakeBottleNeck({ inChannels: inCh, midChannels: mid, outChannels: out, cardinality, stride, shake: this.shake, weightStd: archaiConvStd, rng }));
+        blocks.push(
+          new ShakeBottleNeck({
+            inChannels: inCh,
+            midChannels: mid,
+            outChannels: out,
+            cardinality,
+            stride,
+            shake: this.shake,
+            weightStd: archaiConvStd,
+            rng,
+          }),
+        );
         inCh = out;
         stride = 1;
       }

@@ -69,11 +69,18 @@ export function shakeShake(x1: tf.Tensor, x2: tf.Tensor, call: ShakeShakeCall): 
 }
 
 /** One coefficient per sample (or one for the batch), or null for the constant 0.5. */
-function coefficients(mode: 'shake' | 'even', level: 'image' | 'batch', n: number, rng: Generator, rows?: { offset: number; total: number }): Float32Array | number {
+function coefficients(
+  mode: 'shake' | 'even',
+  level: 'image' | 'batch',
+  n: number,
+  rng: Generator,
+  rows?: { offset: number; total: number },
+): Float32Array | number {
   if (mode === 'even') return 0.5;
   if (level === 'batch') return rng.uniform();
   if (!rows) return rng.fillUniform(new Float32Array(n));
-  if (rows.offset < 0 || rows.offset + n > rows.total) throw new RangeError(`rows ${rows.offset}..${rows.offset + n} are outside a batch of ${rows.total}`);
+  if (rows.offset < 0 || rows.offset + n > rows.total)
+    throw new RangeError(`rows ${rows.offset}..${rows.offset + n} are outside a batch of ${rows.total}`);
   return rng.fillUniform(new Float32Array(rows.total)).slice(rows.offset, rows.offset + n);
 }
 

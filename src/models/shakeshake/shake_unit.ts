@@ -37,7 +37,9 @@ export abstract class ShakeUnit extends Module {
     // archai tests in == out only, so a strided block of equal widths would skip the stride on the
     // identity path; its networks never build one, and neither do ours.
     if (this.equalIO && stride !== 1) throw new RangeError(`${new.target.name}: a strided block must change the width`);
-    this.shortcut = this.equalIO ? null : this.registerModule('shortcut', new Shortcut({ inChannels, outChannels, stride, weightStd, rng }));
+    this.shortcut = this.equalIO
+      ? null
+      : this.registerModule('shortcut', new Shortcut({ inChannels, outChannels, stride, weightStd, rng }));
     this.branch1 = this.registerModule('branch1', makeBranch());
     this.branch2 = this.registerModule('branch2', makeBranch());
   }
@@ -46,7 +48,12 @@ export abstract class ShakeUnit extends Module {
     return tf.tidy(() => {
       const h1 = this.branch1.forward(x, options);
       const h2 = this.branch2.forward(x, options);
-      const h = shakeShake(h1, h2, { training: options.training ?? false, rng: options.rng, options: this.shake, ...(options.rows ? { rows: options.rows } : {}) });
+      const h = shakeShake(h1, h2, {
+        training: options.training ?? false,
+        rng: options.rng,
+        options: this.shake,
+        ...(options.rows ? { rows: options.rows } : {}),
+      });
       const h0 = this.shortcut ? this.shortcut.forward(x, options) : x;
       return tf.add(h, h0);
     });

@@ -58,6 +58,11 @@ export function shiftOnePixel(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const cropped = tf.slice(x, [0, 1, 1, 0], [n, h - 1, w - 1, c]);
-    return tf.pad(cropped, [[0, 0], [0, 1], [0, 1], [0, 0]]);
+    return tf.pad(cropped, [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ]);
   });
 }
