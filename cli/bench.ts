@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { BACKEND_NAMES, isBackendName, type BackendName } from '../src/backend/index.js';
 import { releaseWebGPU } from '../src/backend/webgpu/device.js';
-import { BENCH_DEFAULTS, BenchOptionsError, formatBench, runBench, type BenchMode } from '../src/bench/bench.js';
-import { intFlag, replicasFlag, UsageError } from './errors.js';
+import { BENCH_DEFAULTS, type BenchOptions, BenchOptionsError, formatBench, runBench } from '../src/bench/bench.js';
+import { BACKEND_HELP, UsageError } from './errors.js';
 
 interface BenchFlags {
   model?: string;
@@ -26,7 +25,7 @@ export function registerBench(program: Command): void {
     .option('--model <name>', 'zoo model, e.g. shake_resnet26_2x32d')
     .option('--mode <mode>', 'train | eval', 'train')
     .option('--batch <n>', 'images per step')
-    .option('--backend <name>', `${BACKEND_NAMES.join(' | ')}`, 'auto')
+    .option('--backend <name>', BACKEND_HELP, 'auto')
     .option('--warmup <n>', 'untimed steps first', String(BENCH_DEFAULTS.warmup))
     .option('--steps <n>', 'timed steps', String(BENCH_DEFAULTS.steps))
     .option('--image-size <n>', 'square image side', String(BENCH_DEFAULTS.imageSize))
@@ -36,27 +35,20 @@ export function registerBench(program: Command): void {
     .option('--profile', 'also profile one step by kernel (tf.profile) and list the top kernels')
     .option('--json', 'print one JSON line')
     .action(async (flags: BenchFlags) => {
-      if (!flags.model) throw new UsageError('give --model NAME (see archai-ts list)');
-      if (flags.batch == null) throw new UsageError('give --batch N (images per step)');
-      if (flags.mode !== 'train' && flags.mode !== 'eval') {
-        throw new UsageError(`--mode must be 'train' or 'eval', got '${flags.mode}'`);
-      }
-      if (!isBackendName(flags.backend)) {
-        throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${flags.backend}'`);
-      }
+      // Flags go to runBench as they are (numbers where they read as one): its validation is the one rule.
       const options = {
         model: flags.model,
-        mode: flags.mode as BenchMode,
-        batch: intFlag('--batch', flags.batch, 1),
-        backend: flags.backend as BackendName,
-        warmup: intFlag('--warmup', flags.warmup, 0),
-        steps: intFlag('--steps', flags.steps, 1),
-        imageSize: intFlag('--image-size', flags.imageSize, 4),
-        numClasses: intFlag('--num-classes', flags.numClasses, 2),
-        seed: intFlag('--seed', flags.seed, 0),
+        mode: flags.mode,
+        batch: flags.batch === undefined ? undefined : numeric(flags.batch),
+        backend: flags.backend,
+        warmup: numeric(flags.warmup),
+        steps: numeric(flags.steps),
+        imageSize: numeric(flags.imageSize),
+        numClasses: numeric(flags.numClasses),
+        seed: numeric(flags.seed),
         profile: Boolean(flags.profile),
-        replicas: replicasFlag(flags.replicas),
-      };
+        replicas: flags.replicas === 'auto' ? 'auto' : numeric(flags.replicas ?? 'auto'),
+      } as unknown as BenchOptions;
       try {
         const result = await runBench({
           ...options,
@@ -68,7 +60,7 @@ export function registerBench(program: Command): void {
         });
         process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${formatBench(result)}\n`);
       } catch (e) {
-        if (e instanceof BenchOptionsError) throw new UsageError(e.message);
+        if (e instanceof BenchOptionsError) throw new UsageError(`--${kebab(e.option)} ${e.problem}`);
         throw e;
       } finally {
         // Dawn's instance can keep Node alive; nothing runs after the benchmark.
@@ -76,3 +68,10 @@ export function registerBench(program: Command): void {
       }
     });
 }
+
+/** A flag's text as a number where it reads as one; otherwise the text, for the error message. */
+function numeric(value: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

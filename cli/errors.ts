@@ -1,4 +1,4 @@
-import { BackendError } from '../src/backend/index.js';
+import { BACKEND_NAMES, BackendError, type BackendName, isBackendName } from '../src/backend/index.js';
 import { ConfigError } from '../src/config/index.js';
 import { DataError } from '../src/data/index.js';
 import { SafetensorsError } from '../src/io/index.js';
@@ -57,3 +57,12 @@ export function intFlag(flag: string, value: string, min: number): number {
 export function replicasFlag(value: string | undefined): 'auto' | number {
   return value == null || value === 'auto' ? 'auto' : intFlag('--replicas', value, 1);
 }
+
+/** --backend: one of the backends' names. */
+export function backendFlag(value: string): BackendName {
+  if (!isBackendName(value)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${value}'`);
+  return value;
+}
+
+/** What --backend's help says. */
+export const BACKEND_HELP = `tfjs backend: ${BACKEND_NAMES.join(' | ')}`;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { BACKENDS, loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/config/index.js';
 import type { BackendName } from '../src/backend/index.js';
 import { evaluate } from '../src/trainer/index.js';
-import { replicasFlag, UsageError } from './errors.js';
+import { BACKEND_HELP, backendFlag, replicasFlag, UsageError } from './errors.js';
 
 interface EvalFlags {
   checkpoint: string;
@@ -22,22 +22,19 @@ export function registerEval(program: Command): void {
     .option('--config <file>', "config for the model and data (default: the run's own)")
     .option('--data <root>', "dataset folder (default: the config's data.root)")
     .option('--split <split>', 'test | train', 'test')
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`)
+    .option('--backend <name>', BACKEND_HELP)
     .option('--replicas <n>', "threads sharing each batch on wasm/cpu: N or 'auto' (one per core; same results)", 'auto')
     .option('--json', 'print one JSON object')
     .action(async (flags: EvalFlags) => {
       if (flags.split !== 'test' && flags.split !== 'train')
         throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
-      if (flags.backend && !(BACKENDS as readonly string[]).includes(flags.backend)) {
-        throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-      }
       const config = flags.config ? (await loadConfig(flags.config)).config : undefined;
       const r = await evaluate({
         checkpoint: flags.checkpoint,
         config,
         dataRoot: flags.data,
         split: flags.split,
-        backend: flags.backend as BackendName | undefined,
+        backend: flags.backend ? backendFlag(flags.backend) : undefined,
         replicas: replicasFlag(flags.replicas),
       });
       if (flags.json) {

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BACKENDS, loadConfig, parseConfigText, type ExperimentConfig } from '../src/config/index.js';
+import { loadConfig, parseConfigText, type ExperimentConfig } from '../src/config/index.js';
 import { createRunLogger, train } from '../src/trainer/index.js';
-import { UsageError } from './errors.js';
+import { BACKEND_HELP, backendFlag, UsageError } from './errors.js';
 
 interface TrainFlags {
   config?: string;
@@ -29,16 +29,11 @@ export function registerTrain(program: Command): void {
     .option('--set <key=value>', 'override a config key after merging, e.g. trainer.epochs=10 (repeatable)', collect, [])
     .option('--out <dir>', 'run folder (default runs/<config name>-<timestamp>)')
     .option('--resume <dir>', "continue a run from its last checkpoint, with the run's own config")
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')} (overrides the config)`)
+    .option('--backend <name>', `${BACKEND_HELP} (overrides the config)`)
     .option('--quiet', 'log to RUN/log.jsonl only')
     .action(async (flags: TrainFlags) => {
       const overrides = [...flags.set];
-      if (flags.backend) {
-        if (!(BACKENDS as readonly string[]).includes(flags.backend)) {
-          throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-        }
-        overrides.push(`backend=${flags.backend}`);
-      }
+      if (flags.backend) overrides.push(`backend=${backendFlag(flags.backend)}`);
       let config: ExperimentConfig;
       let runDir: string;
       if (flags.resume) {

@@ -10,13 +10,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { tf } from '../tf.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from './names.js';
 import { registerBatchNormKernels } from './host/batchnorm_kernels.js';
-import { registerConvGradKernels } from './conv_grad_kernels.js';
 import { registerFlipFilterKernel } from './host/flip_filter_kernel.js';
-import { HOST_BACKENDS } from './host/host_memory.js';
+import { registerConvGradKernels } from './kernels/conv_grads.js';
 import { adapterChoiceFromEnv, loadWebGPU, webgpuDeviceInfo, WebGPUUnavailableError, type AdapterDescription } from './webgpu/device.js';
 import { firstLine, resolvable } from './packages.js';
+import { wasmBatchNormLoops } from './wasm/batchnorm_loops.js';
 import { registerWasmConv2dKernels } from './wasm/conv2d.js';
+import { wasmConvGrads } from './wasm/conv_grads.js';
 import { registerWasmIdentityKernel } from './wasm/identity_kernel.js';
 import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm/kernels.js';
 import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm/threads.js';
@@ -60,11 +62,13 @@ interface BackendSpec {
   readonly verify?: () => void;
   /** Extra facts for BackendInfo. */
   readonly describe?: () => Promise<Pick<BackendInfo, 'threads' | 'simd' | 'adapter' | 'kernels'>>;
-  /** Whether to replace the conv gradients with forward convs (much faster where tfjs's own are slow). */
-  readonly convGradKernels: boolean;
+  /** Registers archai-ts's own kernels for this backend, once it is initialised (they replace slow or wrong stock ones). */
+  readonly registerKernels?: () => void;
 }
 
 const require = createRequire(import.meta.url);
+
+type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 
 const BACKENDS = {
   'tensorflow-gpu': {
@@ -85,7 +89,6 @@ const BACKENDS = {
         );
       }
     },
-    convGradKernels: false,
   },
   // Hardware only under 'auto' (the software adapter is far slower than wasm); explicitly, a
   // hardware adapter if there is one, else Mesa's llvmpipe (ARCHAI_TS_WEBGPU_ADAPTER overrides).
@@ -105,12 +108,10 @@ const BACKENDS = {
       const dev = webgpuDeviceInfo();
       return dev ? { adapter: dev.adapter } : {};
     },
-    convGradKernels: true,
   },
   tensorflow: {
     tfName: 'tensorflow',
     load: () => importNodeBinding('tensorflow', '@tensorflow/tfjs-node'),
-    convGradKernels: false,
   },
   wasm: {
     tfName: 'wasm',
@@ -123,25 +124,26 @@ const BACKENDS = {
         kernels: wasmKernels(tf.backend()) == null ? 'tfjs' : wasmKernelFlavour(),
       };
     },
-    convGradKernels: true,
+    registerKernels: () => {
+      registerConvGradKernels('wasm', wasmConvGrads);
+      registerBatchNormKernels('wasm', wasmBatchNormLoops);
+      registerFlipFilterKernel('wasm');
+      registerWasmConv2dKernels();
+      registerWasmIdentityKernel();
+    },
   },
   cpu: {
     tfName: 'cpu',
     load: async () => {},
-    convGradKernels: true,
+    registerKernels: () => {
+      registerConvGradKernels('cpu');
+      registerBatchNormKernels('cpu');
+      registerFlipFilterKernel('cpu');
+    },
   },
-} as const satisfies Record<string, BackendSpec>;
+} as const satisfies Record<ConcreteBackendName, BackendSpec>;
 
-type ConcreteBackendName = keyof typeof BACKENDS;
 
-export type BackendName = 'auto' | ConcreteBackendName;
-
-/** Every accepted name, 'auto' first, then the order 'auto' tries them in. */
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', ...(Object.keys(BACKENDS) as ConcreteBackendName[])];
-
-export function isBackendName(name: string): name is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(name);
-}
 
 /**
  * Loads, initialises and selects a tfjs backend. 'auto' takes the first of tensorflow-gpu,
@@ -159,7 +161,7 @@ export async function setBackend(name: BackendName = 'auto', opts: SetBackendOpt
   if (name === 'auto') {
     const fallbackFrom: string[] = [];
     let chosen: BackendInfo | undefined;
-    for (const candidate of Object.keys(BACKENDS) as ConcreteBackendName[]) {
+    for (const candidate of BACKEND_NAMES.filter((n): n is ConcreteBackendName => n !== 'auto')) {
       try {
         chosen = await activate(candidate, true);
         break;
@@ -210,15 +212,7 @@ async function activate(name: ConcreteBackendName, auto: boolean): Promise<Backe
     );
   }
   spec.verify?.();
-  if (spec.convGradKernels) registerConvGradKernels(spec.tfName);
-  if ((HOST_BACKENDS as readonly string[]).includes(spec.tfName)) {
-    registerBatchNormKernels(spec.tfName);
-    registerFlipFilterKernel(spec.tfName);
-  }
-  if (spec.tfName === 'wasm') {
-    registerWasmConv2dKernels();
-    registerWasmIdentityKernel();
-  }
+  spec.registerKernels?.();
   const extra = spec.describe ? await spec.describe() : {};
   return { name, tfBackend: tf.getBackend(), ...extra };
 }

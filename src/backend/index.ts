@@ -1,11 +1,4 @@
-export {
-  BACKEND_NAMES,
-  BackendError,
-  isBackendName,
-  setBackend,
-  type BackendInfo,
-  type BackendName,
-  type SetBackendOptions,
-} from './backend.js';
-export { registerConvGradKernels } from './conv_grad_kernels.js';
+export { BackendError, setBackend, type BackendInfo, type SetBackendOptions } from './backend.js';
+export { BACKEND_NAMES, HOST_BACKENDS, isBackendName, isHostBackend, type BackendName } from './names.js';
+export { registerConvGradKernels } from './kernels/conv_grads.js';
 export { enableWasmThreads, wasmThreadsFromEnv, WASM_THREADS_ENV } from './wasm/threads.js';

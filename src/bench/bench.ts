@@ -4,11 +4,12 @@
  * small read. A benchmark, not a test: it reports, it does not judge.
  */
 import { tf } from '../tf.js';
-import { isBackendName, setBackend, type BackendInfo, type BackendName } from '../backend/index.js';
+import { BACKEND_NAMES, isBackendName, setBackend, type BackendInfo, type BackendName } from '../backend/index.js';
 import type { AdapterDescription } from '../backend/webgpu/device.js';
 import { assertWebGPUHealthy, webgpuDeviceInfo } from '../backend/webgpu/device.js';
 import { createModel, defaultRegistry } from '../registry/index.js';
 import { Generator } from '../util/random.js';
+import { autoMicroBatch } from '../engine/micro_batch.js';
 import { trainStep } from '../engine/step.js';
 import { Replicas, resolveReplicaCount, type ReplicaCount } from '../parallel/replicas.js';
 import { Optimizer } from '../engine/optimizer.js';
@@ -80,9 +81,15 @@ export interface BenchResult {
   profile?: StepProfile;
 }
 
-/** Bad benchmark options: what is wrong and what is accepted. */
+/** Bad benchmark options: which option (BenchOptions' key), what is wrong and what is accepted. */
 export class BenchOptionsError extends Error {
   override name = 'BenchOptionsError';
+  constructor(
+    readonly option: keyof BenchOptions,
+    readonly problem: string,
+  ) {
+    super(`${option} ${problem}`);
+  }
 }
 
 export const BENCH_DEFAULTS = { warmup: 3, steps: 10, imageSize: 32, numClasses: 10, seed: 0 } as const;
@@ -90,38 +97,38 @@ export const BENCH_DEFAULTS = { warmup: 3, steps: 10, imageSize: 32, numClasses:
 /** The paper's optimiser (Gastaldi 2017; archai's shakeshake config): SGD, Nesterov 0.9. */
 export const BENCH_SGD = { lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 
-function checkInt(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new BenchOptionsError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+/** The least value of each integer option. */
+const MINIMUM = { batch: 1, warmup: 0, steps: 1, imageSize: 4, numClasses: 2, seed: 0, replicas: 1 } as const;
+
+const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
+
+function checkInt(name: keyof typeof MINIMUM, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < MINIMUM[name]) {
+    throw new BenchOptionsError(name, `must be an integer >= ${MINIMUM[name]}, got ${show(v)}`);
   }
   return v;
 }
 
+/** The options with defaults filled in; the one place their rules are written (the CLI passes its flags through). */
 export function validateBenchOptions(o: BenchOptions): Required<Omit<BenchOptions, 'logger'>> {
-  if (typeof o.model !== 'string' || o.model === '') throw new BenchOptionsError('model must be a zoo name, e.g. shake_resnet26_2x32d');
-  if (o.mode !== 'train' && o.mode !== 'eval') {
-    throw new BenchOptionsError(`mode must be 'train' or 'eval', got '${String(o.mode)}'`);
-  }
+  if (typeof o.model !== 'string' || o.model === '') throw new BenchOptionsError('model', 'is required: a zoo name, e.g. shake_resnet26_2x32d');
+  if (o.mode !== 'train' && o.mode !== 'eval') throw new BenchOptionsError('mode', `must be 'train' or 'eval', got ${show(o.mode)}`);
   const backend = o.backend ?? 'auto';
-  if (!isBackendName(backend)) throw new BenchOptionsError(`unknown backend '${String(backend)}'`);
+  if (!isBackendName(backend)) throw new BenchOptionsError('backend', `must be one of ${BACKEND_NAMES.join(', ')}, got ${show(backend)}`);
+  if (o.batch === undefined) throw new BenchOptionsError('batch', 'is required: images per step');
   return {
     model: o.model,
     mode: o.mode,
-    batch: checkInt('batch', o.batch, 1),
+    batch: checkInt('batch', o.batch),
     backend,
-    warmup: checkInt('warmup', o.warmup ?? BENCH_DEFAULTS.warmup, 0),
-    steps: checkInt('steps', o.steps ?? BENCH_DEFAULTS.steps, 1),
-    imageSize: checkInt('image size', o.imageSize ?? BENCH_DEFAULTS.imageSize, 4),
-    numClasses: checkInt('number of classes', o.numClasses ?? BENCH_DEFAULTS.numClasses, 2),
-    seed: checkInt('seed', o.seed ?? BENCH_DEFAULTS.seed, 0),
+    warmup: checkInt('warmup', o.warmup ?? BENCH_DEFAULTS.warmup),
+    steps: checkInt('steps', o.steps ?? BENCH_DEFAULTS.steps),
+    imageSize: checkInt('imageSize', o.imageSize ?? BENCH_DEFAULTS.imageSize),
+    numClasses: checkInt('numClasses', o.numClasses ?? BENCH_DEFAULTS.numClasses),
+    seed: checkInt('seed', o.seed ?? BENCH_DEFAULTS.seed),
     profile: o.profile ?? false,
-    replicas: checkReplicas(o.replicas ?? 'auto'),
+    replicas: o.replicas === 'auto' || o.replicas === undefined ? 'auto' : checkInt('replicas', o.replicas),
   };
-}
-
-function checkReplicas(v: unknown): ReplicaCount {
-  if (v === 'auto') return v;
-  return checkInt('replicas', v, 1);
 }
 
 export function median(xs: readonly number[]): number {
@@ -154,11 +161,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         })
       : undefined;
   const rng = gen.fork();
+  const microBatch = autoMicroBatch(model, x.shape, info.name);
   let replicas: Replicas | null = null;
 
   const step = async (): Promise<void> => {
     if (optimizer) {
-      const stepOptions = { lr: BENCH_SGD.lr, rng };
+      const stepOptions = { lr: BENCH_SGD.lr, rng, microBatch };
       const r = replicas ? await replicas.trainStep(model, optimizer, x, y, stepOptions) : trainStep(model, optimizer, x, y, stepOptions);
       try {
         await r.loss.data();
@@ -178,7 +186,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     const count = resolveReplicaCount(o.replicas, info.name);
     if (count > 1) {
-      replicas = await Replicas.start({ model: o.model, modelOptions: { numClasses: o.numClasses, seed: o.seed }, count });
+      replicas = await Replicas.start({ model: o.model, modelOptions: { numClasses: o.numClasses, seed: o.seed }, count, backend: info.name });
     }
     let firstStepMs: number | null = null;
     for (let i = 0; i < o.warmup; i++) {
@@ -194,7 +202,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       times.push(performance.now() - t0);
     }
     const leaked = tf.memory().numTensors - tensorsBefore;
-    const profile = o.profile ? await profileStep(step) : undefined;
+    const profile = o.profile ? await profileStep(step, info.name) : undefined;
     if (info.name === 'webgpu') assertWebGPUHealthy();
 
     const med = median(times);

@@ -55,8 +55,7 @@ interface ProfileRecord {
 }
 
 /** Profiles one call of `step` (which must await its own read) and sums kernel time by name. */
-export async function profileStep(step: () => Promise<void>): Promise<StepProfile> {
-  const backendName = tf.getBackend();
+export async function profileStep(step: () => Promise<void>, backendName: string): Promise<StepProfile> {
   const backend = tf.backend() as unknown as WebGPUBackendInternals;
   let method: TimingMethod = backendName === 'webgpu' ? 'timestamp-query' : 'wall';
   const restore: Array<() => void> = [];

@@ -5,10 +5,5 @@ export { ConfigError, type SourcePosition } from './errors.js';
 export {
   experimentSchema,
   configFileObject,
-  BACKENDS,
-  DATASETS,
-  DATASET_CLASSES,
-  OPTIMIZERS,
-  SCHEDULES,
   type ExperimentConfig,
 } from './schema.js';

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '../backend/names.js';
+import { DATASET_CLASSES, DATASET_NAMES } from '../data/index.js';
+import { OPTIMIZER_TYPES } from '../engine/optimizer.js';
+import { SCHEDULE_TYPES } from '../engine/schedule.js';
 import { inSchemaOrder } from './schema_keys.js';
 
 /**
@@ -9,13 +13,6 @@ import { inSchemaOrder } from './schema_keys.js';
 
 const count = (min: number) => z.number().int().min(min);
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export const DATASETS = ['cifar10', 'cifar100', 'synthetic'] as const;
-export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
-export const SCHEDULES = ['cosine', 'step', 'multistep', 'linear', 'onecycle', 'constant'] as const;
-
-/** Classes of the real datasets, so a config can't train a 10-way head on CIFAR-100. */
-export const DATASET_CLASSES: Record<Exclude<(typeof DATASETS)[number], 'synthetic'>, number> = { cifar10: 10, cifar100: 100 };
 
 export const shakeSchema = z
   .strictObject({
@@ -66,7 +63,7 @@ export const syntheticSchema = z
 
 export const dataSchema = z
   .strictObject({
-    dataset: z.enum(DATASETS).default('cifar10'),
+    dataset: z.enum(DATASET_NAMES).default('cifar10'),
     root: z
       .string()
       .min(1)
@@ -99,7 +96,7 @@ export const dataSchema = z
 
 export const optimizerSchema = z
   .strictObject({
-    type: z.enum(OPTIMIZERS).default('sgd').describe('sgd uses momentum and nesterov; adam and adamw use betas and eps.'),
+    type: z.enum(OPTIMIZER_TYPES).default('sgd').describe('sgd uses momentum and nesterov; adam and adamw use betas and eps.'),
     lr: z.number().positive().default(0.2).describe('Base learning rate; the schedule and its warmup scale it.'),
     momentum: z.number().min(0).lt(1).default(0.9).describe('SGD momentum.'),
     nesterov: z.boolean().default(true).describe('SGD with Nesterov momentum.'),
@@ -119,7 +116,7 @@ export const optimizerSchema = z
 export const scheduleSchema = z
   .strictObject({
     type: z
-      .enum(SCHEDULES)
+      .enum(SCHEDULE_TYPES)
       .default('cosine')
       .describe(
         'cosine: lr -> min_lr along half a cosine; step: x gamma every step_size epochs; multistep: x gamma at each milestone; ' +
@@ -189,7 +186,7 @@ export const experimentObject = z
   .strictObject({
     seed: count(0).default(7).describe('Seeds every random draw of the run: weights, shake coefficients, shuffling, augmentation.'),
     backend: z
-      .enum(BACKENDS)
+      .enum(BACKEND_NAMES)
       .default('auto')
       .describe("TensorFlow.js backend; 'auto' takes the fastest one that loads on this machine (native GPU first, cpu last)."),
     model: modelSchema,

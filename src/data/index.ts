@@ -9,13 +9,19 @@
  *   for await (const batch of loader.batches(epoch)) { ... }
  *   await loader.close();
  */
-import { readCifar, type CifarKind } from './cifar.js';
+import { CIFAR10_LAYOUT, CIFAR100_LAYOUT, readCifar, type CifarKind } from './cifar.js';
 import type { ImageDataset, Split } from './dataset.js';
 import { downloadCifar, type DownloadOptions } from './download.js';
 import { DataError } from './errors.js';
 import { makeSynthetic, type SyntheticOptions } from './synthetic.js';
 
-export type DatasetName = CifarKind | 'synthetic';
+/** The datasets a config may name. */
+export const DATASET_NAMES = ['cifar10', 'cifar100', 'synthetic'] as const;
+
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** Classes of the real datasets, so a config can't train a 10-way head on CIFAR-100. */
+export const DATASET_CLASSES: Record<CifarKind, number> = { cifar10: CIFAR10_LAYOUT.numClasses, cifar100: CIFAR100_LAYOUT.numClasses };
 
 export interface DatasetSpec {
   dataset: DatasetName;
@@ -37,8 +43,6 @@ export interface DatasetSpec {
   synthetic?: Omit<SyntheticOptions, 'seed'>;
 }
 
-const NAMES: readonly DatasetName[] = ['cifar10', 'cifar100', 'synthetic'];
-
 /** Take the first `limit` images of a dataset (views, no copy). */
 export function limitDataset(data: ImageDataset, limit: number | undefined): ImageDataset {
   if (limit === undefined || limit >= data.length) return data;
@@ -56,8 +60,8 @@ export async function loadDataset(
   split: Split,
   options: Omit<DownloadOptions, 'url' | 'md5'> = {},
 ): Promise<ImageDataset> {
-  if (!NAMES.includes(spec.dataset)) {
-    throw new DataError(`unknown dataset ${JSON.stringify(spec.dataset)}; use one of ${NAMES.join(', ')}`);
+  if (!(DATASET_NAMES as readonly string[]).includes(spec.dataset)) {
+    throw new DataError(`unknown dataset ${JSON.stringify(spec.dataset)}; use one of ${DATASET_NAMES.join(', ')}`);
   }
   const limit = split === 'train' ? spec.limitTrain : spec.limitTest;
   if (spec.dataset === 'synthetic') {

@@ -15,7 +15,6 @@
  * in order from the step's, so the step is the same whichever thread runs which micro-batch. With
  * k = 1 nothing of this applies: the step is the plain full-batch step.
  */
-import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
 import type { Generator } from '../util/random.js';
 
@@ -55,20 +54,15 @@ export function trainingBytesPerImage(model: Model, inputShape: [number, number,
 }
 
 /**
- * The micro-batch size 'auto' chooses: the whole batch except on wasm, where it is the largest
- * size whose estimated activations fit WASM_ACTIVATION_BUDGET_BYTES. Other backends manage their own
- * memory (and a GPU runs faster with the whole batch), so they get the batch.
+ * The micro-batch size 'auto' chooses on `backendName`: the whole batch except on wasm, where it is
+ * the largest size whose estimated activations fit WASM_ACTIVATION_BUDGET_BYTES. Other backends
+ * manage their own memory (and a GPU runs faster with the whole batch), so they get the batch.
  */
-export function autoMicroBatch(model: Model, batchShape: readonly number[], backendName: string = tf.getBackend()): number {
+export function autoMicroBatch(model: Model, batchShape: readonly number[], backendName: string): number {
   const n = batchShape[0]!;
   if (backendName !== 'wasm') return n;
   const perImage = trainingBytesPerImage(model, [batchShape[1]!, batchShape[2]!, batchShape[3]!]);
   return Math.max(1, Math.min(n, Math.floor(WASM_ACTIVATION_BUDGET_BYTES / perImage)));
-}
-
-/** The most images one pass may take: `microBatch` when set (> 0), else autoMicroBatch's choice. */
-export function microBatchLimit(model: Model, batchShape: readonly number[], microBatch: number | undefined): number {
-  return microBatch && microBatch > 0 ? microBatch : autoMicroBatch(model, batchShape);
 }
 
 /** One micro-batch of a step: rows [start, start + size) of the batch and its shake generator. */
@@ -81,19 +75,18 @@ export interface MicroBatch {
 }
 
 /**
- * The micro-batches of one step: at most `microBatch` images each (0/undefined: autoMicroBatch) and
+ * The micro-batches of one step: at most `microBatch` images each (0/undefined: the whole batch) and
  * at least `minParts` of them (one per replica). A single micro-batch keeps the step's generator; a
  * split step forks one per micro-batch, in order.
  */
 export function planMicroBatches(
-  model: Model,
   batchShape: readonly number[],
   microBatch: number | undefined,
   rng: Generator,
   minParts = 1,
 ): MicroBatch[] {
   const n = batchShape[0]!;
-  const micro = microBatchLimit(model, batchShape, microBatch);
+  const micro = microBatch && microBatch > 0 ? microBatch : n;
   const sizes = microBatchSizes(n, Math.min(micro, n, Math.ceil(n / Math.max(1, minParts))));
   if (sizes.length === 1) return [{ start: 0, size: n, rng }];
   let start = 0;

@@ -1,6 +1,8 @@
 import { tf } from '../tf.js';
 
-export type OptimizerType = 'sgd' | 'adam' | 'adamw';
+export const OPTIMIZER_TYPES = ['sgd', 'adam', 'adamw'] as const;
+
+export type OptimizerType = (typeof OPTIMIZER_TYPES)[number];
 
 export interface OptimizerOptions {
   type: OptimizerType;

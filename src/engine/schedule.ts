@@ -1,6 +1,20 @@
-import type { ExperimentConfig } from '../config/index.js';
+/** The schedules learningRate knows; config/schema.ts documents each. */
+export const SCHEDULE_TYPES = ['cosine', 'step', 'multistep', 'linear', 'onecycle', 'constant'] as const;
 
-export type ScheduleConfig = ExperimentConfig['trainer']['schedule'];
+/** A schedule with every field resolved (the config's trainer.schedule section). */
+export interface ScheduleConfig {
+  type: (typeof SCHEDULE_TYPES)[number];
+  interval: 'step' | 'epoch';
+  warmup_epochs: number;
+  warmup_multiplier: number;
+  min_lr: number;
+  step_size: number;
+  gamma: number;
+  milestones: number[];
+  end_lr: number;
+  max_lr?: number;
+  pct_start: number;
+}
 
 export interface ScheduleContext {
   schedule: ScheduleConfig;

@@ -2,8 +2,7 @@ import { tf } from '../tf.js';
 import type { Model } from '../models/model.js';
 import type { Generator } from '../util/random.js';
 import type { Optimizer } from './optimizer.js';
-import { withSyncBatchNorm } from '../backend/host/batchnorm_kernels.js';
-import type { Collective } from '../parallel/collective.js';
+import type { AllReduce } from '../backend/host/batchnorm_kernels.js';
 import { planMicroBatches, type MicroBatch } from './micro_batch.js';
 
 export interface StepOptions {
@@ -16,8 +15,7 @@ export interface StepOptions {
   /**
    * At most this many images per forward/backward pass: a larger batch is split into near-equal
    * micro-batches whose gradients are averaged before the one update (see micro_batch.ts for the
-   * BatchNorm semantics). 0 or undefined: auto (the whole batch, except on wasm where what the heap
-   * holds).
+   * BatchNorm semantics). 0 or undefined: the whole batch (autoMicroBatch gives what a backend holds).
    */
   microBatch?: number;
 }
@@ -40,7 +38,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoo
 
 /** Forward, backward, clip and update: one SGD step, tidy-clean. */
 export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor1D, options: StepOptions): StepResult {
-  const parts = planMicroBatches(model, x.shape, options.microBatch, options.rng);
+  const parts = planMicroBatches(x.shape, options.microBatch, options.rng);
   const state = parts.length > 1 ? BufferState.save(model) : null;
   let sums: PartialSums;
   try {
@@ -123,7 +121,7 @@ export class BufferState {
 /**
  * Forward and backward over `parts` (rows of x from their start), accumulated with weight
  * n_i / batchSize. With `state`, each part starts from the saved running statistics. Only one
- * part's activations are alive at a time. With `collective` (one part: this thread's share of a
+ * part's activations are alive at a time. With `sync` (one part: this thread's share of a
  * synchronised data-parallel step) BatchNorm takes its statistics over every replica's rows, and
  * the loss is weighted before the backward pass, so that the gradients BatchNorm's backward pass
  * sums over the replicas are those of the whole batch's mean loss.
@@ -136,7 +134,7 @@ export function runMicroBatches(
   batchSize: number,
   options: Pick<StepOptions, 'labelSmoothing'>,
   state: BufferState | null,
-  collective: Collective | null = null,
+  sync: AllReduce | null = null,
 ): PartialSums {
   const vars = model.parameters();
   let acc: PartialSums | null = null;
@@ -148,12 +146,11 @@ export function runMicroBatches(
       state?.restore();
       const w = part.size / batchSize;
       // The weight goes on the loss before backward when synchronised, on the gradients after otherwise.
-      const lossWeight = collective ? w : 1;
-      const gradWeight = collective ? 1 : w;
+      const lossWeight = sync ? w : 1;
+      const gradWeight = sync ? 1 : w;
       let r: ReturnType<typeof lossAndGrads>;
       try {
-        const pass = () => lossAndGrads(model, xi, yi, vars, part, options.labelSmoothing ?? 0, lossWeight);
-        r = collective ? withSyncBatchNorm(collective, pass) : pass();
+        r = lossAndGrads(model, xi, yi, vars, { ...part, sync }, options.labelSmoothing ?? 0, lossWeight);
       } finally {
         if (!whole) tf.dispose([xi, yi]);
       }
@@ -211,13 +208,18 @@ function lossAndGrads(
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   vars: tf.Variable[],
-  part: Pick<MicroBatch, 'rng' | 'rows'>,
+  part: Pick<MicroBatch, 'rng' | 'rows'> & { sync: AllReduce | null },
   labelSmoothing: number,
   weight: number,
 ): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = model.forward(x, { training: true, rng: part.rng, ...(part.rows ? { rows: part.rows } : {}) });
+    const logits = model.forward(x, {
+      training: true,
+      rng: part.rng,
+      ...(part.rows ? { rows: part.rows } : {}),
+      ...(part.sync ? { batchNormSync: part.sync } : {}),
+    });
     correct = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
     const loss = crossEntropy(logits, y, labelSmoothing);
     return weight === 1 ? loss : tf.mul(loss, weight);

@@ -52,7 +52,7 @@ export class BatchNorm2d extends Module {
     }
     if (hasBatchNormKernels()) {
       return tf.tidy(() => {
-        const { y, mean, variance, unbiased } = batchNormTrainHost(input, this.weight, this.bias, this.eps);
+        const { y, mean, variance, unbiased } = batchNormTrainHost(input, this.weight, this.bias, this.eps, options.batchNormSync ?? null);
         try {
           this.moveRunningStats(mean, unbiased);
         } finally {
@@ -61,6 +61,7 @@ export class BatchNorm2d extends Module {
         return y as tf.Tensor4D;
       });
     }
+    if (options.batchNormSync) throw new Error(`synchronised BatchNorm needs archai-ts's BatchNorm kernels (wasm or cpu), not '${tf.getBackend()}'`);
     return tf.tidy(() => {
       const m = input.size / this.numFeatures;
       const { mean, variance } = tf.moments(input, [0, 1, 2]);

@@ -1,3 +1,4 @@
+import type { AllReduce } from '../backend/host/batchnorm_kernels.js';
 import { tf } from '../tf.js';
 import type { Generator } from '../util/random.js';
 
@@ -13,6 +14,11 @@ export interface ForwardOptions {
    * the whole batch would from the same generator state. Default: the pass is the whole batch.
    */
   rows?: { offset: number; total: number };
+  /**
+   * Training-mode BatchNorm takes its statistics over the rows of every participant of this
+   * all-reduce (synchronised BatchNorm of data-parallel replicas). Default: this pass's rows only.
+   */
+  batchNormSync?: AllReduce;
 }
 
 /**

@@ -10,6 +10,8 @@
  * them waiting forever.
  */
 
+import type { AllReduce } from '../backend/host/batchnorm_kernels.js';
+
 const GENERATION = 0;
 const ARRIVED = 1;
 const ABORTED = 2;
@@ -22,7 +24,7 @@ export class CollectiveAbortedError extends Error {
   override name = 'CollectiveAbortedError';
 }
 
-export class Collective {
+export class Collective implements AllReduce {
   private readonly control: Int32Array;
   private readonly slots: Float64Array;
 

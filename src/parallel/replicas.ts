@@ -20,7 +20,7 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 
-import { HOST_BACKENDS } from '../backend/host/host_memory.js';
+import { isHostBackend } from '../backend/names.js';
 import type { Model } from '../models/model.js';
 import type { CreateModelOptions } from '../registry/registry.js';
 import { tf } from '../tf.js';
@@ -28,7 +28,7 @@ import { startWorker } from '../util/worker_thread.js';
 import { Generator } from '../util/random.js';
 import { Collective, CollectiveAbortedError } from './collective.js';
 import { fingerprintDifference, modelFingerprint } from './model_fingerprint.js';
-import { microBatchLimit, microBatchSizes, planMicroBatches, type MicroBatch } from '../engine/micro_batch.js';
+import { microBatchSizes, planMicroBatches, type MicroBatch } from '../engine/micro_batch.js';
 import type { Optimizer } from '../engine/optimizer.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaWeights } from './replica_protocol.js';
 import {
@@ -57,8 +57,8 @@ export interface ReplicasOptions {
   modelOptions?: CreateModelOptions;
   /** Replicas including the main thread's: 1 = no workers; 'auto' = one per core. */
   count: ReplicaCount;
-  /** The backend the workers use. Default: the main thread's, which must be 'wasm' or 'cpu'. */
-  backend?: string;
+  /** The backend the main thread runs on, which the workers use too; above one replica, 'wasm' or 'cpu'. */
+  backend: string;
 }
 
 /** Replicas that can't start or that failed: one line, with the fix. */
@@ -76,7 +76,7 @@ export class ReplicaCountError extends ReplicaError {
  * elsewhere (a GPU or tfjs-node uses the cores itself). An explicit count above 1 needs a CPU backend.
  */
 export function resolveReplicaCount(count: ReplicaCount, backend: string): number {
-  const cpuBackend = (HOST_BACKENDS as readonly string[]).includes(backend);
+  const cpuBackend = isHostBackend(backend);
   if (count === 'auto') return cpuBackend ? Math.max(1, cpus().length) : 1;
   if (!Number.isInteger(count) || count < 1)
     throw new ReplicaCountError(`replicas must be a positive integer or 'auto', got ${String(count)}`);
@@ -111,7 +111,7 @@ export class Replicas {
 
   /** Starts count - 1 workers and waits until each has built its model. */
   static async start(options: ReplicasOptions): Promise<Replicas> {
-    const backend = options.backend ?? tf.getBackend();
+    const backend = options.backend;
     const count = resolveReplicaCount(options.count, backend);
     const collective = Collective.allocate(count, SYNC_MAX_VALUES);
     const slots: Slot[] = [];
@@ -265,7 +265,7 @@ export class Replicas {
    */
   private plan(model: Model, shape: readonly number[], options: StepOptions, use: number): { groups: MicroBatch[][]; sync: boolean } {
     const n = shape[0]!;
-    const micro = microBatchLimit(model, shape, options.microBatch);
+    const micro = options.microBatch || n;
     const shares = microBatchSizes(n, Math.ceil(n / use));
     if (shares.length > 1 && Math.max(...shares) <= micro) {
       const before = options.rng.getState();
@@ -284,7 +284,7 @@ export class Replicas {
       });
       return { groups, sync: true };
     }
-    return { groups: splitContiguous(planMicroBatches(model, shape, options.microBatch, options.rng, use), use), sync: false };
+    return { groups: splitContiguous(planMicroBatches(shape, options.microBatch, options.rng, use), use), sync: false };
   }
 
   /** Eval-mode logits of x, its rows shared among the replicas. */

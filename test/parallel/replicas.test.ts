@@ -15,7 +15,7 @@ let replicas: Replicas;
 
 beforeAll(async () => {
   await setBackend('cpu');
-  replicas = await Replicas.start({ model: NAME, modelOptions: OPTS, count: 2 });
+  replicas = await Replicas.start({ model: NAME, modelOptions: OPTS, count: 2, backend: 'cpu' });
 }, 60_000);
 
 afterAll(async () => {
@@ -101,7 +101,7 @@ describe('Replicas', () => {
   }, 60_000);
 
   it('says which replica failed and how to go on', async () => {
-    await expect(Replicas.start({ model: 'no_such_model', count: 2 })).rejects.toThrow(
+    await expect(Replicas.start({ model: 'no_such_model', count: 2, backend: 'cpu' })).rejects.toThrow(
       /replica 1 failed.*trainer\.replicas: 1 \(or --replicas 1\)/,
     );
   }, 60_000);

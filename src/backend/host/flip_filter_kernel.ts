@@ -5,7 +5,8 @@
  * each training step of ShakeResNet-26 2x32d); this loop copies the same values in well under 1 ms.
  */
 import { tf } from '../../tf.js';
-import { HOST_BACKENDS, hostMemory } from './host_memory.js';
+import { isHostBackend } from '../names.js';
+import { hostMemory } from './host_memory.js';
 
 export const FLIP_FILTER = 'ArchaiFlipFilter';
 
@@ -32,7 +33,7 @@ const registered = new Set<string>();
 
 export function registerFlipFilterKernel(backendName: string): void {
   if (registered.has(backendName)) return;
-  if (!(HOST_BACKENDS as readonly string[]).includes(backendName))
+  if (!isHostBackend(backendName))
     throw new Error(`the filter flip kernel runs on wasm and cpu, not '${backendName}'`);
   tf.registerKernel({ kernelName: FLIP_FILTER, backendName, kernelFunc: ((args: KernelArgs) => flip(backendName, args)) as tf.KernelFunc });
   registered.add(backendName);

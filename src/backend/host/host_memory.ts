@@ -48,6 +48,3 @@ export function hostMemory(backendName: string, backend: unknown): HostMemory {
   }
   throw new Error(`host kernels run on the wasm and cpu backends, not '${backendName}'`);
 }
-
-/** The CPU backends: the ones whose tensors live in this process's memory. */
-export const HOST_BACKENDS = ['wasm', 'cpu'] as const;

@@ -2,15 +2,15 @@
  * The BatchNorm kernels' loops (batchnorm_kernels.ts) on the wasm backend, by our SIMD kernels
  * (src/backend/wasm/batchnorm.c): the same sums in float64, about 5x the JavaScript loops' speed.
  */
-import type { BatchNormLoops } from '../host/batchnorm_kernels.js';
+import type { BatchNormLoops } from '../host/batchnorm_loops.js';
 import { wasmKernels } from './kernels.js';
 
 /**
  * The loops for `c` channels on this wasm backend, or null where our kernels cannot bind. Call it
  * before taking views of the tensors: it may reserve heap memory (which can move the heap).
  */
-export function wasmBatchNormLoops(backend: object, c: number): BatchNormLoops | null {
-  const kernels = wasmKernels(backend);
+export function wasmBatchNormLoops(backend: unknown, c: number): BatchNormLoops | null {
+  const kernels = wasmKernels(backend as object);
   if (kernels == null) return null;
   // Three float64 rows (a parameter and two sums), then four float32 rows (a, e, b, mu).
   const base = kernels.scratch(c * (3 * 8 + 4 * 4));

@@ -5,7 +5,7 @@
  * weights of 8 output channels stay in L1 across a whole output row.
  */
 import { tf } from '../../tf.js';
-import { covered } from '../conv_grad_kernels.js';
+import { covered } from '../kernels/conv_grads.js';
 import { hostMemory } from '../host/host_memory.js';
 import { wasmKernels } from './kernels.js';
 

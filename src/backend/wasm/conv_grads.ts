@@ -1,21 +1,15 @@
 /**
  * Conv2D's two gradients on the wasm backend by our SIMD kernels (src/backend/wasm/conv.c,
  * conv_filter_grad.c): no transposes, no padded or zero-dilated copies. Each returns null where
- * tfjs's path (the forward-conv rewrite of conv_grad_kernels.ts) is to run instead.
+ * tfjs's path (the forward-conv rewrite of kernels/conv_grads.ts) is to run instead.
  */
 import type { tf } from '../../tf.js';
 import { hostMemory } from '../host/host_memory.js';
+import { type ConvGeometry, type DirectConvGrads, padInfo } from '../kernels/conv_grads.js';
 import { wasmKernels } from './kernels.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
-
-export interface ConvGeometry {
-  top: number;
-  left: number;
-  strideH: number;
-  strideW: number;
-}
 
 /** The kernels tile channels by 8 and unroll at most this many taps an axis (conv.c). */
 const TILE = 8;
@@ -59,3 +53,21 @@ export function wasmInputGrad(params: KernelParams, inputShape: Shape4, g: ConvG
   kernels.exports.conv2d_input_grad(at(dy!), wt, at(dx), zeros, n, h, w, c, oh, ow, k, fh, fw, g.strideH, g.strideW, g.top, g.left);
   return dx;
 }
+
+/** Both gradients by the kernels above, for registerConvGradKernels('wasm', ...). */
+export const wasmConvGrads: DirectConvGrads = {
+  filter(params) {
+    const attrs = (params.attrs ?? {}) as Record<string, unknown>;
+    const x = params.inputs['x'];
+    if (x == null) return null;
+    const filterShape = attrs['filterShape'] as Shape4;
+    return wasmFilterGrad(params, filterShape, padInfo(x.shape as Shape4, filterShape, attrs));
+  },
+  input(params) {
+    const attrs = (params.attrs ?? {}) as Record<string, unknown>;
+    const filter = params.inputs['filter'];
+    if (filter == null) return null;
+    const inputShape = attrs['inputShape'] as Shape4;
+    return wasmInputGrad(params, inputShape, padInfo(inputShape, filter.shape as Shape4, attrs));
+  },
+};

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 import { tf } from '../../tf.js';
-import { registerConvGradKernels } from '../conv_grad_kernels.js';
+import { registerConvGradKernels } from '../kernels/conv_grads.js';
 import { FILTER_GRAD_ENV, im2colFilterGradRegistered, registerIm2colFilterGrad, registerWebGPUKernelFixes } from './kernels.js';
 import { firstLine, resolvable } from '../packages.js';
 

@@ -6,17 +6,33 @@
  * Conv2DBackpropInput is a plain loop, while every backend's forward Conv2D is its best-tuned kernel
  * (XNNPACK on wasm). Both gradients are exact re-indexings of a forward conv, so we replace the two
  * kernels per backend and let the forward conv do the work (see shared/docs/tfjs-backends.md).
- * On wasm, our SIMD kernels (wasm_conv_grads.ts) compute both gradients directly wherever their
- * channel tiling applies; the rewrite here is their fallback.
+ * A backend with kernels of its own for the gradients (wasm's SIMD kernels, wasm/conv_grads.ts) passes
+ * them as `direct`; the rewrite here is their fallback.
  */
-import { tf } from '../tf.js';
-import { flipFilter } from './host/flip_filter_kernel.js';
-import { wasmFilterGrad, wasmInputGrad, type ConvGeometry } from './wasm/conv_grads.js';
+import { tf } from '../../tf.js';
+import { flipFilter } from '../host/flip_filter_kernel.js';
 
 type Tensor4D = tf.Tensor4D;
 type PadAttr = tf.Conv2DBackpropFilterAttrs['pad'];
 type RoundingMode = tf.Conv2DBackpropFilterAttrs['dimRoundingMode'];
 type KernelParams = Parameters<tf.KernelFunc>[0];
+
+/** Padding and strides of a convolution, as the direct kernels take them. */
+export interface ConvGeometry {
+  top: number;
+  left: number;
+  strideH: number;
+  strideW: number;
+}
+
+/** A kernel working on the backend's memory directly; null where it does not apply. */
+export type DirectImpl = (params: KernelParams) => tf.TensorInfo | null;
+
+/** A backend's own kernels for the two gradients, tried before the forward-conv rewrite. */
+export interface DirectConvGrads {
+  filter: DirectImpl;
+  input: DirectImpl;
+}
 
 const FILTER = tf.Conv2DBackpropFilter;
 const INPUT = tf.Conv2DBackpropInput;
@@ -28,21 +44,17 @@ const registered = new Set<string>();
  * implementations. Idempotent. The backend's package must already be imported (its kernels
  * registered), otherwise importing it later would silently put the stock kernels back.
  */
-export function registerConvGradKernels(backendName: string): void {
+export function registerConvGradKernels(backendName: string, direct?: DirectConvGrads): void {
   if (registered.has(backendName)) return;
   if (tf.findBackendFactory(backendName) == null) {
     throw new Error(`registerConvGradKernels: backend '${backendName}' is not registered; import its package first`);
   }
-  const wasm = backendName === 'wasm';
-  replaceKernel(FILTER, backendName, filterGrad, wasm ? directFilterGrad : undefined);
-  replaceKernel(INPUT, backendName, inputGrad, wasm ? directInputGrad : undefined);
+  replaceKernel(FILTER, backendName, filterGrad, direct?.filter);
+  replaceKernel(INPUT, backendName, inputGrad, direct?.input);
   registered.add(backendName);
 }
 
 type GradImpl = (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => tf.Tensor;
-
-/** A kernel working on the backend's memory directly; null where it does not apply. */
-type DirectImpl = (params: KernelParams) => tf.TensorInfo | null;
 
 function replaceKernel(kernelName: string, backendName: string, impl: GradImpl, direct?: DirectImpl): void {
   const stock = tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined;
@@ -94,7 +106,8 @@ export function covered(attrs: Record<string, unknown>): boolean {
   return true;
 }
 
-function padInfo(
+/** The geometry tfjs computes for these shapes and attributes. */
+export function padInfo(
   inShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   attrs: Record<string, unknown>,
@@ -141,22 +154,6 @@ function padOrCrop(t: Tensor4D, top: number, bottom: number, left: number, right
     ]);
   }
   return r;
-}
-
-function directFilterGrad(params: KernelParams): tf.TensorInfo | null {
-  const attrs = (params.attrs ?? {}) as Record<string, unknown>;
-  const x = params.inputs['x'];
-  if (x == null) return null;
-  const filterShape = attrs['filterShape'] as [number, number, number, number];
-  return wasmFilterGrad(params, filterShape, padInfo(x.shape as [number, number, number, number], filterShape, attrs));
-}
-
-function directInputGrad(params: KernelParams): tf.TensorInfo | null {
-  const attrs = (params.attrs ?? {}) as Record<string, unknown>;
-  const filter = params.inputs['filter'];
-  if (filter == null) return null;
-  const inputShape = attrs['inputShape'] as [number, number, number, number];
-  return wasmInputGrad(params, inputShape, padInfo(inputShape, filter.shape as [number, number, number, number], attrs));
 }
 
 /**
