@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { defaultRegistry } from '../src/registry/index.js';
 import { formatTable } from './format.js';
-import { UsageError } from './errors.js';
+import { intFlag } from './errors.js';
+import { formatOptions, parseOptionFlags } from './model_options.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerDescribe(program: Command): void {
   program
@@ -9,17 +12,11 @@ export function registerDescribe(program: Command): void {
     .description('parameters, MACs and a table per stage of a model')
     .argument('<name>', 'model name, e.g. shake_resnet26_2x32d')
     .option('--num-classes <n>', 'number of classes', '10')
-    .option('--variant <variant>', 'archai | paper', 'archai')
+    .option('--option <key=value>', "an option of the model's family, e.g. variant=paper (repeatable)", collect, [])
     .option('--json', 'print JSON')
-    .action((name: string, opts: { numClasses: string; variant: string; json?: boolean }) => {
-      const numClasses = Number(opts.numClasses);
-      if (!Number.isInteger(numClasses) || numClasses < 1) {
-        throw new UsageError(`--num-classes must be a positive integer, got '${opts.numClasses}'`);
-      }
-      if (opts.variant !== 'archai' && opts.variant !== 'paper') {
-        throw new UsageError(`--variant must be 'archai' or 'paper', got '${opts.variant}'`);
-      }
-      const info = defaultRegistry.modelInfo(name, { numClasses, variant: opts.variant });
+    .action((name: string, opts: { numClasses: string; option: string[]; json?: boolean }) => {
+      const numClasses = intFlag('--num-classes', opts.numClasses, 1);
+      const info = defaultRegistry.modelInfo(name, { ...parseOptionFlags(opts.option), numClasses });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(info)}\n`);
         return;
@@ -28,6 +25,7 @@ export function registerDescribe(program: Command): void {
         `${info.name}${info.aliases.length ? ` (archai: ${info.aliases.join(', ')})` : ''}`,
         info.description ?? '',
         `family ${info.family}, ${info.numClasses} classes`,
+        `options ${formatOptions(info.options)}`,
         `parameters ${info.params.toLocaleString('en-US')} trainable`,
         `MACs ${(info.macs / 1e6).toFixed(1)}M per 32x32 image (convolutions and linear layers)`,
         '',
@@ -45,6 +43,6 @@ export function registerDescribe(program: Command): void {
           ]),
         ),
       ];
-      process.stdout.write(`${lines.filter((l, i) => l !== '' || i === 5).join('\n')}\n`);
+      process.stdout.write(`${lines.filter((l, i) => l !== '' || i === 6).join('\n')}\n`);
     });
 }

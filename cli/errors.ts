@@ -3,7 +3,7 @@ import { ConfigError } from '../src/config/index.js';
 import { DataError } from '../src/data/index.js';
 import { SafetensorsError } from '../src/io/index.js';
 import { StateDictError } from '../src/nn/module.js';
-import { UnknownModelError } from '../src/registry/index.js';
+import { ModelOptionsError, UnknownModelError } from '../src/registry/index.js';
 import { CheckpointError } from '../src/trainer/checkpoint.js';
 import { ReplicaCountError } from '../src/parallel/replicas.js';
 import { ResumeError } from '../src/trainer/trainer.js';
@@ -20,6 +20,7 @@ export class UsageError extends Error {
 const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [
   UsageError,
   UnknownModelError,
+  ModelOptionsError,
   SafetensorsError,
   StateDictError,
   BackendError,

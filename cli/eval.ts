@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../src/config/index.js';
-import type { BackendName } from '../src/backend/index.js';
 import { evaluate } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, replicasFlag, UsageError } from './errors.js';
 

@@ -12,16 +12,22 @@ export {
   createModel,
   listModels,
   modelInfo,
-  registerModel,
   registerModelFamily,
   defaultRegistry,
   ModelRegistry,
   UnknownModelError,
+  ModelOptionsError,
   type CreateModelOptions,
-  type ModelEntry,
-  type ModelFamily,
   type ModelInfo,
 } from './registry/index.js';
+export {
+  defineFamily,
+  type ModelFamily,
+  type AnyModelFamily,
+  type Architecture,
+  type BaseModelOptions,
+  type ModelVariant,
+} from './models/family.js';
 export {
   readSafetensors,
   readSafetensorsFile,

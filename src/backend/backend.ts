@@ -143,8 +143,6 @@ const BACKENDS = {
   },
 } as const satisfies Record<ConcreteBackendName, BackendSpec>;
 
-
-
 /**
  * Loads, initialises and selects a tfjs backend. 'auto' takes the first of tensorflow-gpu,
  * webgpu (a hardware adapter only), tensorflow, wasm, cpu that loads and initialises.

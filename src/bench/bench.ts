@@ -110,8 +110,11 @@ function checkInt(name: keyof typeof MINIMUM, v: unknown): number {
 }
 
 /** The options with defaults filled in; the one place their rules are written (the CLI passes its flags through). */
-export function validateBenchOptions(o: BenchOptions): Required<Omit<BenchOptions, 'logger'>> {
-  if (typeof o.model !== 'string' || o.model === '') throw new BenchOptionsError('model', 'is required: a zoo name, e.g. shake_resnet26_2x32d');
+type ValidBenchOptions = Required<Omit<BenchOptions, 'logger'>>;
+
+export function validateBenchOptions(o: BenchOptions): ValidBenchOptions {
+  if (typeof o.model !== 'string' || o.model === '')
+    throw new BenchOptionsError('model', 'is required: a zoo name, e.g. shake_resnet26_2x32d');
   if (o.mode !== 'train' && o.mode !== 'eval') throw new BenchOptionsError('mode', `must be 'train' or 'eval', got ${show(o.mode)}`);
   const backend = o.backend ?? 'auto';
   if (!isBackendName(backend)) throw new BenchOptionsError('backend', `must be one of ${BACKEND_NAMES.join(', ')}, got ${show(backend)}`);
@@ -186,7 +189,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     const count = resolveReplicaCount(o.replicas, info.name);
     if (count > 1) {
-      replicas = await Replicas.start({ model: o.model, modelOptions: { numClasses: o.numClasses, seed: o.seed }, count, backend: info.name });
+      replicas = await Replicas.start({
+        model: o.model,
+        modelOptions: { numClasses: o.numClasses, seed: o.seed },
+        count,
+        backend: info.name,
+      });
     }
     let firstStepMs: number | null = null;
     for (let i = 0; i < o.warmup; i++) {
@@ -205,40 +213,52 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const profile = o.profile ? await profileStep(step, info.name) : undefined;
     if (info.name === 'webgpu') assertWebGPUHealthy();
 
-    const med = median(times);
-    const result: BenchResult = {
-      model: o.model,
-      backend: info.name,
-      adapter: info.adapter ?? null,
-      ...(info.name === 'webgpu' ? { filter_grad: webgpuDeviceInfo()?.filterGrad ?? 'conv' } : {}),
-      batch: o.batch,
-      mode: o.mode,
-      image_size: o.imageSize,
-      images_per_s: r1(o.batch / (med / 1000)),
-      step_ms_median: r3(med),
-      step_ms_min: r3(Math.min(...times)),
-      step_ms_max: r3(Math.max(...times)),
-      step_ms: times.map(r3),
-      first_step_ms: firstStepMs == null ? null : r1(firstStepMs),
-      peak_rss_mb: r1(process.resourceUsage().maxRSS / 1024),
-      leaked_tensors: leaked,
-      steps: o.steps,
-      warmup: o.warmup,
-      ...(info.threads != null ? { threads: info.threads } : {}),
-      ...(info.kernels != null ? { kernels: info.kernels } : {}),
-      replicas: replicas?.count ?? 1,
-      node: process.version,
-      tfjs: tf.version.tfjs,
-      date: new Date().toISOString(),
-      ...(profile ? { profile } : {}),
-    };
-    return result;
+    return benchResult(o, info, { times, firstStepMs, leaked, replicas: replicas?.count ?? 1, profile });
   } finally {
     await replicas?.close();
     optimizer?.dispose();
     model.dispose();
     tf.dispose([x, y]);
   }
+}
+
+interface Measured {
+  times: number[];
+  firstStepMs: number | null;
+  leaked: number;
+  replicas: number;
+  profile: BenchResult['profile'] | undefined;
+}
+
+function benchResult(o: ValidBenchOptions, info: BackendInfo, m: Measured): BenchResult {
+  const { times, firstStepMs, leaked, replicas, profile } = m;
+  const med = median(times);
+  return {
+    model: o.model,
+    backend: info.name,
+    adapter: info.adapter ?? null,
+    ...(info.name === 'webgpu' ? { filter_grad: webgpuDeviceInfo()?.filterGrad ?? 'conv' } : {}),
+    batch: o.batch,
+    mode: o.mode,
+    image_size: o.imageSize,
+    images_per_s: r1(o.batch / (med / 1000)),
+    step_ms_median: r3(med),
+    step_ms_min: r3(Math.min(...times)),
+    step_ms_max: r3(Math.max(...times)),
+    step_ms: times.map(r3),
+    first_step_ms: firstStepMs == null ? null : r1(firstStepMs),
+    peak_rss_mb: r1(process.resourceUsage().maxRSS / 1024),
+    leaked_tensors: leaked,
+    steps: o.steps,
+    warmup: o.warmup,
+    ...(info.threads != null ? { threads: info.threads } : {}),
+    ...(info.kernels != null ? { kernels: info.kernels } : {}),
+    replicas,
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    date: new Date().toISOString(),
+    ...(profile ? { profile } : {}),
+  };
 }
 
 /** A readable summary of a result (the CLI's output without --json). */

@@ -66,7 +66,8 @@ function describe(issue: Issue, schema: z.core.$ZodType): { path: KeyPath; probl
     case 'too_big':
       return { path, problem: bound(issue, '<', issue.maximum), isKey: false };
     default:
-      return { path, problem: issue.message, isKey: false };
+      // The model section marks its own unknown keys (a family's options are checked by the family).
+      return { path, problem: issue.message, isKey: issue.code === 'custom' && issue.params?.isKey === true };
   }
 }
 

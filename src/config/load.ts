@@ -5,7 +5,7 @@ import { ConfigError, configError, displaySource } from './errors.js';
 import { issueToError } from './issues.js';
 import { emptyLayer, isPlainObject, locate, mergeLayers, type Layer } from './layer.js';
 import { overrideLayer } from './overrides.js';
-import { experimentSchema, type ExperimentConfig } from './schema.js';
+import { configFileObject, experimentSchema, type ExperimentConfig } from './schema.js';
 import { parseYamlLayer } from './yaml_layer.js';
 
 export interface LoadedConfig {
@@ -87,7 +87,7 @@ function withIncludes(layer: Layer, source: string, dir: string, stack: string[]
 
 function resolveConfig(root: Layer, overrides: readonly string[], fallbackSource: string): ExperimentConfig {
   let layer = root;
-  for (const spec of overrides) layer = mergeLayers(layer, overrideLayer(spec, experimentSchema));
+  for (const spec of overrides) layer = mergeLayers(layer, overrideLayer(spec, configFileObject));
   const result = experimentSchema.safeParse(layer.data, { reportInput: true });
   if (!result.success) throw issueToError(result.error.issues, experimentSchema, layer, { source: fallbackSource });
   // Roots set by files are absolute by now; a default or --set root is relative to where the run starts.

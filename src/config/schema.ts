@@ -3,6 +3,7 @@ import { BACKEND_NAMES } from '../backend/names.js';
 import { DATASET_CLASSES, DATASET_NAMES } from '../data/index.js';
 import { OPTIMIZER_TYPES } from '../engine/optimizer.js';
 import { SCHEDULE_TYPES } from '../engine/schedule.js';
+import { modelDocObject, modelSchema } from './model_section.js';
 import { inSchemaOrder } from './schema_keys.js';
 
 /**
@@ -12,37 +13,6 @@ import { inSchemaOrder } from './schema_keys.js';
  */
 
 const count = (min: number) => z.number().int().min(min);
-
-
-export const shakeSchema = z
-  .strictObject({
-    forward: z.enum(['shake', 'even']).default('shake').describe("'shake': forward coefficient alpha ~ U[0,1); 'even': 0.5."),
-    backward: z
-      .enum(['shake', 'even'])
-      .default('shake')
-      .describe("'shake': backward coefficient beta ~ U[0,1), drawn independently of alpha; 'even': 0.5."),
-    level: z.enum(['image', 'batch']).default('image').describe("'image': one coefficient per sample; 'batch': one per batch."),
-  })
-  .describe("Shake-Shake modes of Gastaldi's paper; the default (shake, shake, image) is archai's and the paper's best on CIFAR-10.");
-
-export const modelSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .min(1)
-      .describe("Registered model name or any name a family's grammar builds, e.g. shake_resnet26_2x32d (see 'archai-ts list')."),
-    num_classes: count(1)
-      .default(10)
-      .describe('Classes of the classifier head; must match the dataset (10 for cifar10, 100 for cifar100).'),
-    shake: shakeSchema.prefault({}),
-    variant: z
-      .enum(['archai', 'paper'])
-      .default('archai')
-      .describe(
-        "'archai' reproduces archai's networks (its weights load); 'paper' adds the BatchNorm after the stem convolution of the original Lua code.",
-      ),
-  })
-  .describe('The network to train.');
 
 export const augmentSchema = z
   .strictObject({
@@ -264,10 +234,10 @@ export type ExperimentConfig = z.infer<typeof experimentSchema>;
 export const configFileObject = experimentObject
   .extend({
     // A base file need not name the model: the file that extends it does, and the loader checks the result.
-    model: modelSchema
+    model: modelDocObject
       .partial()
       .optional()
-      .describe(modelSchema.description ?? ''),
+      .describe(modelDocObject.description ?? ''),
     extends: z
       .union([z.string(), z.array(z.string())])
       .optional()

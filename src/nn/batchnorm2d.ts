@@ -61,7 +61,8 @@ export class BatchNorm2d extends Module {
         return y as tf.Tensor4D;
       });
     }
-    if (options.batchNormSync) throw new Error(`synchronised BatchNorm needs archai-ts's BatchNorm kernels (wasm or cpu), not '${tf.getBackend()}'`);
+    if (options.batchNormSync)
+      throw new Error(`synchronised BatchNorm needs archai-ts's BatchNorm kernels (wasm or cpu), not '${tf.getBackend()}'`);
     return tf.tidy(() => {
       const m = input.size / this.numFeatures;
       const { mean, variance } = tf.moments(input, [0, 1, 2]);

@@ -16,4 +16,4 @@ export { Linear, type LinearOptions } from './linear.js';
 export { ReLU } from './relu.js';
 export { Sequential, chainProfiles } from './sequential.js';
 export { Generator, type GeneratorState } from '../util/random.js';
-export { manualSeed, getDefaultGenerator } from './init.js';
+export { manualSeed, getDefaultGenerator, withoutInitialValues } from './init.js';

@@ -15,12 +15,30 @@ export function getDefaultGenerator(): Generator {
   return defaultGenerator;
 }
 
+let shapesOnly = false;
+
+/**
+ * Builds modules with zero weights instead of drawn ones: for counting parameters and MACs, where
+ * drawing tens of millions of numbers would cost seconds and give nothing.
+ */
+export function withoutInitialValues<T>(build: () => T): T {
+  const previous = shapesOnly;
+  shapesOnly = true;
+  try {
+    return build();
+  } finally {
+    shapesOnly = previous;
+  }
+}
+
 export function normal(shape: number[], std: number, rng: Generator): tf.Tensor {
+  if (shapesOnly) return tf.zeros(shape);
   const data = rng.fillNormal(new Float32Array(sizeOf(shape)), 0, std);
   return tf.tensor(data, shape, 'float32');
 }
 
 export function uniform(shape: number[], bound: number, rng: Generator): tf.Tensor {
+  if (shapesOnly) return tf.zeros(shape);
   const data = rng.fillUniform(new Float32Array(sizeOf(shape)), -bound, bound);
   return tf.tensor(data, shape, 'float32');
 }

@@ -1,6 +1,6 @@
 /**
  * What a replica must agree on with the main thread's model for a data-parallel step to be the
- * single-thread step: the class, classes, Shake-Shake modes and variant, and every parameter's name
+ * single-thread step: the class, classes, the family's options, and every parameter's name
  * and shape. Replicas rebuild the model from its registry name, so a model built otherwise (other
  * options, another width) would silently train wrongly; comparing these catches that.
  */
@@ -12,12 +12,10 @@ const cache = new WeakMap<Model, string[]>();
 export function modelFingerprint(model: Model): string[] {
   let lines = cache.get(model);
   if (lines == null) {
-    const m = model as Partial<{ shake: unknown; variant: unknown }>;
     lines = [
       `class ${model.constructor.name}`,
       `numClasses ${model.numClasses}`,
-      `shake ${JSON.stringify(m.shake ?? null)}`,
-      `variant ${JSON.stringify(m.variant ?? null)}`,
+      ...Object.entries(model.options).map(([k, v]) => `option ${k} ${JSON.stringify(v)}`),
       ...[...model.namedParameters()].map(([name, v]) => `parameter ${name} [${v.shape.join(', ')}]`),
     ];
     cache.set(model, lines);

@@ -180,7 +180,7 @@ export class Replicas {
     const n = x.shape[0];
     this.checkModel(model);
     const use = Math.max(1, Math.min(count, this.count));
-    const { groups, sync } = this.plan(model, x.shape, options, use);
+    const { groups, sync } = this.plan(x.shape, options, use);
     if (groups.length === 1) return trainStep(model, optimizer, x, y, options);
     const collective = sync ? new Collective(this.collectiveBuffer, 0, groups.length) : null;
     collective?.reset();
@@ -263,7 +263,7 @@ export class Replicas {
    * shake draws sliced from the whole batch's: the step is the unsplit step) when each replica's
    * share fits one micro-batch; otherwise the micro-batches of planMicroBatches (see micro_batch.ts).
    */
-  private plan(model: Model, shape: readonly number[], options: StepOptions, use: number): { groups: MicroBatch[][]; sync: boolean } {
+  private plan(shape: readonly number[], options: StepOptions, use: number): { groups: MicroBatch[][]; sync: boolean } {
     const n = shape[0]!;
     const micro = options.microBatch || n;
     const shares = microBatchSizes(n, Math.ceil(n / use));

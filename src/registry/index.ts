@@ -1,20 +1,23 @@
+import { MODEL_FAMILIES } from '../models/families.js';
+import type { AnyModelFamily } from '../models/family.js';
 import type { Model } from '../models/model.js';
-import { ModelRegistry, type CreateModelOptions, type ModelEntry, type ModelFamily, type ModelInfo } from './registry.js';
-import { registerShakeShakeModels } from './shakeshake.js';
+import { type CreateModelOptions, type ModelInfo, ModelRegistry } from './registry.js';
 
-export { ModelRegistry, UnknownModelError } from './registry.js';
-export type { CreateModelOptions, ModelEntry, ModelFamily, ModelInfo } from './registry.js';
-export { naturalCompare, wildcardToRegExp, closestNames } from '../util/names.js';
+export {
+  type CreateModelOptions,
+  type ModelInfo,
+  ModelOptionsError,
+  ModelRegistry,
+  type OptionIssue,
+  type ResolvedName,
+  UnknownModelError,
+} from './registry.js';
 
-/** The package's registry, with the built-in zoo registered when it is made (no import order to get right). */
+/** The package's registry, with every family of the zoo registered when it is made (no import order to get right). */
 export const defaultRegistry = new ModelRegistry();
-registerShakeShakeModels(defaultRegistry);
+for (const family of MODEL_FAMILIES) defaultRegistry.registerFamily(family);
 
-export function registerModel(entry: ModelEntry): void {
-  defaultRegistry.registerModel(entry);
-}
-
-export function registerModelFamily(family: ModelFamily): void {
+export function registerModelFamily(family: AnyModelFamily): void {
   defaultRegistry.registerFamily(family);
 }
 
@@ -22,7 +25,7 @@ export function createModel(name: string, options?: CreateModelOptions): Model {
   return defaultRegistry.createModel(name, options);
 }
 
-export function listModels(pattern?: string, options?: { aliases?: boolean }): string[] {
+export function listModels(pattern?: string, options?: { aliases?: boolean; family?: string }): string[] {
   return defaultRegistry.listModels(pattern, options);
 }
 

@@ -1,3 +1,4 @@
+import { tf } from '../tf.js';
 import { stat, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setBackend, type BackendName } from '../backend/index.js';
@@ -72,7 +73,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   let replicas: Replicas | null = null;
   try {
     model.loadStateDict(ckpt.model);
-    if (count > 1) replicas = await Replicas.start({ model: config.model.name, modelOptions: modelOptions(config), count });
+    if (count > 1)
+      replicas = await Replicas.start({ model: config.model.name, modelOptions: modelOptions(config), count, backend: tf.getBackend() });
     const metrics = await evaluateModel(model, loader, 0, replicas);
     return { ...metrics, checkpoint: file, model: config.model.name, split, epoch: ckpt.state.epoch };
   } finally {

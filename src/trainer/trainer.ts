@@ -106,8 +106,8 @@ export function buildModel(config: ExperimentConfig): Model {
 }
 
 export function modelOptions(config: ExperimentConfig): CreateModelOptions {
-  const m = config.model;
-  return { numClasses: m.num_classes, shake: m.shake, variant: m.variant, seed: config.seed };
+  const { name: _name, num_classes, ...familyOptions } = config.model;
+  return { ...familyOptions, numClasses: num_classes, seed: config.seed };
 }
 
 export async function latestCheckpoint(runDir: string): Promise<string> {
@@ -256,7 +256,13 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
 
   let replicas: Replicas | null = null;
   try {
-    if (poolSize > 1) replicas = await Replicas.start({ model: config.model.name, modelOptions: modelOptions(config), count: poolSize });
+    if (poolSize > 1)
+      replicas = await Replicas.start({
+        model: config.model.name,
+        modelOptions: modelOptions(config),
+        count: poolSize,
+        backend: tf.getBackend(),
+      });
     while (state.epoch < t.epochs) {
       const epoch = state.epoch;
       if (options.signal?.aborted) {

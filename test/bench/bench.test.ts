@@ -180,11 +180,11 @@ describe.skipIf(!existsSync(CLI))('archai-ts bench', () => {
 
   for (const [args, pattern] of [
     [['--model', 'no_such_net', '--batch', '2', '--backend', 'cpu'], /no_such_net/],
-    [['--model', MODEL, '--batch', '0'], /--batch must be an integer >= 1, got '0'/],
+    [['--model', MODEL, '--batch', '0'], /--batch must be an integer >= 1, got 0$/],
     [['--model', MODEL, '--batch', '2', '--mode', 'infer'], /--mode must be 'train' or 'eval', got 'infer'/],
     [['--model', MODEL, '--batch', '2', '--backend', 'webgl'], /--backend must be one of auto, .*webgpu.*, got 'webgl'/],
     [['--batch', '2'], /--model is required/],
-    [['--model', MODEL, '--batch', '2', '--replicas', '0'], /--replicas must be an integer >= 1, got '0'/],
+    [['--model', MODEL, '--batch', '2', '--replicas', '0'], /--replicas must be an integer >= 1, got 0$/],
   ] as const) {
     it(`bad flags: ${args.join(' ')} → one line, exit 2`, () => {
       const r = cli('bench', ...args);

@@ -35,7 +35,15 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
   it('lists and describes models', () => {
     const list = run('list', 'shake_resnet*');
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')[0]).toBe('shake_resnet26_2x32d  (archai: shakeshake26_2x32d)');
+    expect(list.stdout.split('\n')[0]).toMatch(/^shake_resnet: ShakeResNet .*any shake_resnet\{depth\}_2x\{width\}d builds$/);
+    expect(list.stdout).toMatch(/\n {2}shake_resnet26_2x32d\s+2,923,146 {2}\(archai: shakeshake26_2x32d\)\n/);
+    expect(list.stdout).not.toMatch(/resnext/);
+    const json = JSON.parse(run('list', '--json', '--family', 'shake_resnext').stdout) as Array<{ name: string; params: number }>;
+    expect(json.map((m) => m.name)).toEqual(['shake_resnext26_2x4x96d', 'shake_resnext29_2x4x64d']);
+    expect(json[0]!.params).toBe(22717706);
+    const paper = run('describe', 'shake_resnet26_2x32d', '--option', 'variant=paper', '--option', 'shake.forward=even');
+    expect(paper.stdout).toMatch(/options shake=\{forward: even, backward: shake, level: image\} variant=paper/);
+    expect(paper.stdout).toMatch(/parameters 2,923,178 trainable/);
     const d = run('describe', 'shakeshake26_2x32d');
     expect(d.code).toBe(0);
     expect(d.stdout).toMatch(/parameters 2,923,146 trainable/);
@@ -45,6 +53,11 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
   it('gives one clear line and exit 2 for each kind of bad input', () => {
     expectOneLineError(run('describe', 'shake_resnet26_2x32'), /unknown model 'shake_resnet26_2x32'; did you mean 'shake_resnet26_2x32d'/);
     expectOneLineError(run('describe', 'shake_resnet27_2x32d'), /depth must be 6n\+2/);
+    expectOneLineError(
+      run('describe', 'shake_resnet26_2x32d', '--option', 'dropRate=0.3'),
+      /'dropRate' is not an option of shake_resnet26_2x32d/,
+    );
+    expectOneLineError(run('list', '--family', 'resnet'), /--family must be one of shake_resnet, shake_resnext, got 'resnet'/);
     expectOneLineError(run('train', '--config', 'missing.yaml'), /missing\.yaml: cannot read the config: no such file/);
     writeFileSync(join(tmp, 'typo.yaml'), tiny.replace('batch_size', 'batch_sise'));
     expectOneLineError(

@@ -14,7 +14,7 @@ describe('dumpConfig', () => {
   });
 
   it('spells out every default, lists on one line', () => {
-    const text = dumpConfig(parseConfigText('model: {name: m}\n', 'x.yaml'));
+    const text = dumpConfig(parseConfigText('model: {name: shake_resnet26_2x32d}\n', 'x.yaml'));
     expect(text).toContain('warmup_multiplier: 1\n');
     expect(text).toContain('betas: [0.9, 0.999]\n');
     expect(text).toContain('eval_batch_size: 128\n');

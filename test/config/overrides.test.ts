@@ -5,7 +5,8 @@ import { configErrorOf, useTmpConfigs } from './tmp_configs.js';
 
 describe('--set overrides', () => {
   const tmp = useTmpConfigs();
-  const base = () => tmp.write('exp.yaml', 'model: {name: m, shake: {backward: even}}\ntrainer: {optimizer: {lr: 0.2}}\n');
+  const base = () =>
+    tmp.write('exp.yaml', 'model: {name: shake_resnet26_2x32d, shake: {backward: even}}\ntrainer: {optimizer: {lr: 0.2}}\n');
 
   it('parses numbers, booleans, strings and lists as YAML', async () => {
     const { config } = await loadConfig(base(), [
@@ -31,7 +32,7 @@ describe('--set overrides', () => {
 
   it('applies after the extends chain, later flags winning', async () => {
     tmp.write('b.yaml', 'seed: 1\n');
-    const top = tmp.write('t.yaml', 'extends: b.yaml\nmodel: {name: m}\nseed: 2\n');
+    const top = tmp.write('t.yaml', 'extends: b.yaml\nmodel: {name: shake_resnet26_2x32d}\nseed: 2\n');
     expect((await loadConfig(top, ['seed=3', 'seed=4'])).config.seed).toBe(4);
   });
 

@@ -57,13 +57,13 @@ describe('config defaults', () => {
   });
 
   it('keeps the keys in schema order, derived ones included', () => {
-    const config = parseConfigText('model: {name: m}\n', 'x.yaml');
+    const config = parseConfigText('model: {name: shake_resnet26_2x32d}\n', 'x.yaml');
     expect(Object.keys(config.data).slice(0, 5)).toEqual(['dataset', 'root', 'download', 'batch_size', 'eval_batch_size']);
   });
 
   it('derives eval_batch_size, max_lr and the synthetic classes from the keys they default to', () => {
     const config = parseConfigText(
-      'model: {name: m, num_classes: 4}\ndata: {dataset: synthetic, batch_size: 16}\ntrainer: {optimizer: {lr: 0.5}}\n',
+      'model: {name: shake_resnet26_2x32d, num_classes: 4}\ndata: {dataset: synthetic, batch_size: 16}\ntrainer: {optimizer: {lr: 0.5}}\n',
       'x.yaml',
     );
     expect(config.data.eval_batch_size).toBe(16);
@@ -72,39 +72,44 @@ describe('config defaults', () => {
   });
 
   it('resolves a default root under the working directory', () => {
-    const config = parseConfigText('model: {name: m, num_classes: 100}\ndata: {dataset: cifar100}\n', 'x.yaml');
+    const config = parseConfigText('model: {name: shake_resnet26_2x32d, num_classes: 100}\ndata: {dataset: cifar100}\n', 'x.yaml');
     expect(config.data.root).toBe(join(process.cwd(), 'data', 'cifar100'));
   });
 
   it('checks the classes against the dataset', async () => {
-    const e = await configErrorOf(() => parseConfigText('model: {name: m}\ndata: {dataset: cifar100}\n', 'x.yaml'));
+    const e = await configErrorOf(() => parseConfigText('model: {name: shake_resnet26_2x32d}\ndata: {dataset: cifar100}\n', 'x.yaml'));
     expect(e.message).toContain('model.num_classes: cifar100 has 100 classes');
   });
 
   it('rejects a warmup as long as the run', async () => {
     const e = await configErrorOf(() =>
-      parseConfigText('model: {name: m}\ntrainer: {epochs: 5, schedule: {warmup_epochs: 5}}\n', 'x.yaml'),
+      parseConfigText('model: {name: shake_resnet26_2x32d}\ntrainer: {epochs: 5, schedule: {warmup_epochs: 5}}\n', 'x.yaml'),
     );
     expect(e.keyPath).toBe('trainer.schedule.warmup_epochs');
   });
 
   it('rejects a warmup multiplier below 1 (archai raises on it too)', async () => {
-    const e = await configErrorOf(() => parseConfigText('model: {name: m}\ntrainer: {schedule: {warmup_multiplier: 0.5}}\n', 'x.yaml'));
+    const e = await configErrorOf(() =>
+      parseConfigText('model: {name: shake_resnet26_2x32d}\ntrainer: {schedule: {warmup_multiplier: 0.5}}\n', 'x.yaml'),
+    );
     expect(e.message).toContain('trainer.schedule.warmup_multiplier: must be >= 1, got 0.5');
   });
 
   it('needs milestones for multistep, in increasing order', async () => {
-    const none = await configErrorOf(() => parseConfigText('model: {name: m}\ntrainer: {schedule: {type: multistep}}\n', 'x.yaml'));
+    const none = await configErrorOf(() =>
+      parseConfigText('model: {name: shake_resnet26_2x32d}\ntrainer: {schedule: {type: multistep}}\n', 'x.yaml'),
+    );
     expect(none.message).toContain('needs milestones');
     const unsorted = await configErrorOf(() =>
-      parseConfigText('model: {name: m}\ntrainer: {schedule: {type: multistep, milestones: [9, 3]}}\n', 'x.yaml'),
+      parseConfigText('model: {name: shake_resnet26_2x32d}\ntrainer: {schedule: {type: multistep, milestones: [9, 3]}}\n', 'x.yaml'),
     );
     expect(unsorted.message).toContain('must increase');
   });
 
   it('parses YAML 1.2 exponents as numbers (PyYAML would not)', () => {
-    expect(parseConfigText('model: {name: m}\ntrainer: {optimizer: {weight_decay: 5e-4}}\n', 'x.yaml').trainer.optimizer.weight_decay).toBe(
-      0.0005,
-    );
+    expect(
+      parseConfigText('model: {name: shake_resnet26_2x32d}\ntrainer: {optimizer: {weight_decay: 5e-4}}\n', 'x.yaml').trainer.optimizer
+        .weight_decay,
+    ).toBe(0.0005);
   });
 });

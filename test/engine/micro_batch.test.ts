@@ -19,6 +19,7 @@ beforeAll(async () => {
 /** conv3x3 -> ReLU -> global mean -> linear: a net without batch statistics. */
 class TinyNet extends Module implements Model {
   readonly numClasses = 5;
+  readonly options = {};
   readonly conv: Conv2d;
   readonly fc: Linear;
   constructor(seed: number) {

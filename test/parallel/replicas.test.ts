@@ -84,7 +84,10 @@ describe('Replicas', () => {
     const same = createModel(NAME, { ...OPTS, seed: 99 });
     const logits = await replicas.predict(same, x);
     for (const [other, diff] of [
-      [createModel(NAME, { ...OPTS, variant: 'paper' }), /variant "archai" vs variant "paper"|variant "paper" vs variant "archai"/],
+      [
+        createModel(NAME, { ...OPTS, variant: 'paper' }),
+        /option variant "archai" vs option variant "paper"|option variant "paper" vs option variant "archai"/,
+      ],
       [createModel(NAME, { ...OPTS, numClasses: 5 }), /numClasses 5 vs numClasses 4/],
       [createModel('shake_resnet8_2x8d', OPTS), /parameter .* vs parameter .*/],
     ] as const) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineFamily } from '../../src/models/family.js';
 import { ModelRegistry, UnknownModelError, createModel, listModels, modelInfo } from '../../src/registry/index.js';
 import { closestNames, naturalCompare, wildcardToRegExp } from '../../src/util/names.js';
 import { ShakeResNet } from '../../src/models/shakeshake/shake_resnet.js';
@@ -49,7 +51,7 @@ describe('createModel', () => {
     m.dispose();
     expect(() => createModel('shake_resnet12_2x8d')).toThrow(/depth must be 6n\+2/);
     expect(() => createModel('shake_resnext10_2x4x64d')).toThrow(/floor\(\(depth-2\)\/9\) >= 1/);
-    expect(() => createModel('shake_resnext11_2x4x32d')).toThrow(/at least 64/);
+    expect(() => createModel('shake_resnext11_2x4x32d')).toThrow(/>= 64/);
   });
 
   it('says "did you mean" for unknown names', () => {
@@ -76,12 +78,26 @@ describe('createModel', () => {
     for (const m of [paper, a, b, c]) m.dispose();
   });
 
-  it('registers new entries explicitly and refuses duplicates', () => {
+  it('registers a new family with one call and refuses duplicate names', () => {
     const r = new ModelRegistry();
-    r.registerModel({ name: 'tiny', family: 'test', aliases: ['t'], build: (o) => new ShakeResNet({ depth: 8, wBase: 2, ...o }) });
-    expect(r.listModels()).toEqual(['tiny']);
+    const tiny = defineFamily<{ w: number }, object>({
+      name: 'tiny',
+      title: 'a test family',
+      grammar: 'tiny{w}',
+      choices: { w: 'even width' },
+      options: z.strictObject({}),
+      parse: (n) => (/^tiny(\d+)$/.exec(n) ? { w: Number(/^tiny(\d+)$/.exec(n)![1]) } : null),
+      format: (a) => `tiny${a.w}`,
+      describe: (a) => `tiny of width ${a.w}`,
+      variants: [{ arch: { w: 2 }, aliases: ['t'] }],
+      build: (a, o) => new ShakeResNet({ depth: 8, wBase: a.w, numClasses: o.numClasses, seed: o.seed }),
+    });
+    r.registerFamily(tiny);
+    expect(r.listModels()).toEqual(['tiny2']);
     expect(r.createModel('t')).toBeInstanceOf(ShakeResNet);
-    expect(() => r.registerModel({ name: 't', family: 'test', build: () => r.createModel('tiny') })).toThrow(/already registered/);
+    expect((r.createModel('tiny4') as ShakeResNet).wBase).toBe(4);
+    expect(() => r.createModel('tiny2', { shake: { forward: 'even' } })).toThrow(/'shake' is not an option of tiny2 \(family tiny\)/);
+    expect(() => r.registerFamily({ ...tiny, name: 'tiny_again' })).toThrow(/'tiny2' is already registered/);
   });
 });
 

@@ -33,8 +33,7 @@ const registered = new Set<string>();
 
 export function registerFlipFilterKernel(backendName: string): void {
   if (registered.has(backendName)) return;
-  if (!isHostBackend(backendName))
-    throw new Error(`the filter flip kernel runs on wasm and cpu, not '${backendName}'`);
+  if (!isHostBackend(backendName)) throw new Error(`the filter flip kernel runs on wasm and cpu, not '${backendName}'`);
   tf.registerKernel({ kernelName: FLIP_FILTER, backendName, kernelFunc: ((args: KernelArgs) => flip(backendName, args)) as tf.KernelFunc });
   registered.add(backendName);
 }

@@ -13,13 +13,9 @@ import {
 } from '../../nn/module.js';
 import { Generator } from '../../util/random.js';
 import type { Sequential } from '../../nn/sequential.js';
-import { resolveShakeOptions, type ResolvedShakeOptions, type ShakeOptions } from './shake_shake.js';
-
-/**
- * 'archai' reproduces archai's networks (their state dicts load and give the same outputs);
- * 'paper' adds the BatchNorm after the stem convolution that the original Lua code has.
- */
-export type ShakeVariant = 'archai' | 'paper';
+import type { Model, StageInfo } from '../model.js';
+import { type ResolvedShakeOptions, resolveOptions, type ShakeOptions, type ShakeVariant, shakeVariantSchema } from './options.js';
+import { resolveShakeOptions } from './shake_shake.js';
 
 export interface ShakeNetOptions {
   numClasses?: number;
@@ -27,18 +23,6 @@ export interface ShakeNetOptions {
   variant?: ShakeVariant;
   /** Seeds the initial weights and the shake draws. Default 0. */
   seed?: number;
-}
-
-export interface StageInfo {
-  name: string;
-  blocks: number;
-  inChannels: number;
-  outChannels: number;
-  stride: number;
-  /** Output H x W x C for a 32x32 input. */
-  outputShape: ExampleShape;
-  params: number;
-  macs: number;
 }
 
 /** archai's conv init: N(0, sqrt(2 / (k·k·out))). */
@@ -49,7 +33,7 @@ export const archaiConvStd = (kernelSize: number, outChannels: number): number =
  * and a linear classifier. archai pools with avg_pool2d(8), which only fits 32x32 inputs; the
  * global mean is the same there and works for any input size.
  */
-export abstract class ShakeNet extends Module {
+export abstract class ShakeNet extends Module implements Model {
   readonly numClasses: number;
   readonly shake: ResolvedShakeOptions;
   readonly variant: ShakeVariant;
@@ -69,18 +53,19 @@ export abstract class ShakeNet extends Module {
       throw new RangeError(`numClasses must be a positive integer, got ${options.numClasses}`);
     }
     this.shake = resolveShakeOptions(options.shake);
-    this.variant = options.variant ?? 'archai';
-    if (this.variant !== 'archai' && this.variant !== 'paper') {
-      throw new RangeError(`variant must be 'archai' or 'paper', got '${String(this.variant)}'`);
-    }
+    this.variant = resolveOptions(shakeVariantSchema, options.variant ?? 'archai', 'variant');
     // Weights come from Generator(seed) in the subclass; the shake draws from a stream forked off it.
     this.rng = new Generator(options.seed ?? 0).fork();
+  }
+
+  get options(): Readonly<Record<string, unknown>> {
+    return { shake: this.shake, variant: this.variant };
   }
 
   /** Logits [N, numClasses] for NHWC float32 images. */
   forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor2D {
     if (x.rank !== 4) throw new RangeError(`expected NHWC images of rank 4, got shape [${x.shape}]`);
-    const opts = { training: options.training ?? false, rng: options.rng ?? this.rng, ...(options.rows ? { rows: options.rows } : {}) };
+    const opts = { ...options, training: options.training ?? false, rng: options.rng ?? this.rng };
     return tf.tidy(() => {
       let h: tf.Tensor = this.c_in.forward(x);
       if (this.bn_in) h = this.bn_in.forward(h, opts);

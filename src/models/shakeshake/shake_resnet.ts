@@ -13,10 +13,13 @@ export interface ShakeResNetOptions extends ShakeNetOptions {
   wBase: number;
 }
 
-/** Why a depth can't build a ShakeResNet, or null if it can. */
-export function shakeResNetDepthError(depth: number): string | null {
+/** Why a depth and width can't build a ShakeResNet, or null if they can: the one statement of its rules. */
+export function shakeResNetError(depth: number, wBase: number): string | null {
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
     return `ShakeResNet depth must be 6n+2 with n >= 1 (8, 14, 20, 26, ...), got ${depth}`;
+  }
+  if (!Number.isInteger(wBase) || wBase < 2 || wBase % 2 !== 0) {
+    return `ShakeResNet width must be an even integer >= 2 (Shortcut splits it in two), got ${wBase}`;
   }
   return null;
 }
@@ -38,10 +41,8 @@ export class ShakeResNet extends ShakeNet {
   constructor(options: ShakeResNetOptions) {
     super(options);
     const { depth, wBase } = options;
-    const err = shakeResNetDepthError(depth);
+    const err = shakeResNetError(depth, wBase);
     if (err) throw new RangeError(err);
-    if (!Number.isInteger(wBase) || wBase < 2 || wBase % 2 !== 0)
-      throw new RangeError(`ShakeResNet wBase must be an even integer >= 2, got ${wBase}`);
     this.depth = depth;
     this.wBase = wBase;
     const rng = new Generator(options.seed ?? 0);

@@ -14,9 +14,14 @@ export interface ShakeResNeXtOptions extends ShakeNetOptions {
   cardinality: number;
 }
 
-export function shakeResNeXtDepthError(depth: number): string | null {
+/** Why these numbers can't build a ShakeResNeXt, or null if they can: the one statement of its rules. */
+export function shakeResNeXtError(depth: number, cardinality: number, wBase: number): string | null {
   if (!Number.isInteger(depth) || Math.floor((depth - 2) / 9) < 1) {
     return `ShakeResNeXt depth must give at least one block a stage, floor((depth-2)/9) >= 1 (11, 20, 29, ...), got ${depth}`;
+  }
+  if (!Number.isInteger(cardinality) || cardinality < 1) return `ShakeResNeXt cardinality must be a positive integer, got ${cardinality}`;
+  if (!Number.isInteger(wBase) || wBase < 64) {
+    return `ShakeResNeXt base width must be an integer >= 64 (mid width is n·floor(w/64)·cardinality), got ${wBase}`;
   }
   return null;
 }
@@ -40,13 +45,8 @@ export class ShakeResNeXt extends ShakeNet {
   constructor(options: ShakeResNeXtOptions) {
     super(options);
     const { depth, wBase, cardinality } = options;
-    const err = shakeResNeXtDepthError(depth);
+    const err = shakeResNeXtError(depth, cardinality, wBase);
     if (err) throw new RangeError(err);
-    if (!Number.isInteger(wBase) || wBase < 64) {
-      throw new RangeError(`ShakeResNeXt wBase must be an integer >= 64 (mid width is n·floor(wBase/64)·cardinality), got ${wBase}`);
-    }
-    if (!Number.isInteger(cardinality) || cardinality < 1)
-      throw new RangeError(`ShakeResNeXt cardinality must be a positive integer, got ${cardinality}`);
     this.depth = depth;
     this.wBase = wBase;
     this.cardinality = cardinality;

@@ -1,35 +1,10 @@
 import { tf } from '../../tf.js';
 import type { Generator } from '../../util/random.js';
+import { type ResolvedShakeOptions, resolveOptions, type ShakeOptions, shakeModesSchema } from './options.js';
 
-/**
- * The modes of Gastaldi's paper. archai's (and the paper's best CIFAR-10 setting) is
- * forward shake, backward shake, level image: "Shake-Shake-Image".
- */
-export interface ShakeOptions {
-  /** Forward coefficient α: 'shake' draws α ~ U[0,1), 'even' uses 0.5. Default 'shake'. */
-  forward?: 'shake' | 'even';
-  /** Backward coefficient β: 'shake' draws β ~ U[0,1) independently of α, 'even' uses 0.5. Default 'shake'. */
-  backward?: 'shake' | 'even';
-  /** 'image' draws one coefficient per sample, 'batch' one for the whole batch. Default 'image'. */
-  level?: 'image' | 'batch';
-}
-
-export type ResolvedShakeOptions = Required<ShakeOptions>;
-
-export const DEFAULT_SHAKE: ResolvedShakeOptions = { forward: 'shake', backward: 'shake', level: 'image' };
-
+/** The modes, every default filled in; the rule is shakeModesSchema (options.ts). */
 export function resolveShakeOptions(options: ShakeOptions = {}): ResolvedShakeOptions {
-  const resolved = { ...DEFAULT_SHAKE, ...options };
-  for (const [key, allowed] of [
-    ['forward', ['shake', 'even']],
-    ['backward', ['shake', 'even']],
-    ['level', ['image', 'batch']],
-  ] as const) {
-    if (!(allowed as readonly string[]).includes(resolved[key])) {
-      throw new RangeError(`shake.${key} must be one of ${allowed.join(', ')}, got '${resolved[key]}'`);
-    }
-  }
-  return resolved;
+  return resolveOptions(shakeModesSchema, options, 'shake');
 }
 
 export interface ShakeShakeCall {

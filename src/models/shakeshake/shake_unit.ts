@@ -2,7 +2,8 @@ import { tf } from '../../tf.js';
 import { Module, type ExampleShape, type ShapeProfile } from '../../nn/module.js';
 import type { Generator } from '../../util/random.js';
 import type { Sequential } from '../../nn/sequential.js';
-import { shakeShake, type ResolvedShakeOptions } from './shake_shake.js';
+import type { ResolvedShakeOptions } from './options.js';
+import { shakeShake } from './shake_shake.js';
 import { Shortcut } from './shortcut.js';
 import type { BlockForwardOptions } from './types.js';
 
