@@ -6,7 +6,7 @@ import { StateDictError } from '../src/nn/module.js';
 import { ModelOptionsError, UnknownModelError } from '../src/registry/index.js';
 import { CheckpointError } from '../src/trainer/checkpoint.js';
 import { ReplicaCountError } from '../src/parallel/replicas.js';
-import { ResumeError } from '../src/trainer/trainer.js';
+import { ResumeError, RunFolderError } from '../src/trainer/index.js';
 
 /**
  * Bad input from the user (a flag, a file, a name): one line saying what, where and how to fix
@@ -28,6 +28,7 @@ const INPUT_ERRORS: Array<new (...args: never[]) => Error> = [
   DataError,
   CheckpointError,
   ResumeError,
+  RunFolderError,
   ReplicaCountError,
 ];
 

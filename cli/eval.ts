@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../src/config/index.js';
-import { evaluate } from '../src/trainer/index.js';
+import { createRunLogger, evaluate } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, replicasFlag, UsageError } from './errors.js';
 
 interface EvalFlags {
@@ -16,9 +16,11 @@ interface EvalFlags {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description("score a checkpoint: a run folder's last one (with the run's own data settings) or a checkpoint file")
-    .requiredOption('--checkpoint <run|file>', 'run folder or .safetensors checkpoint')
-    .option('--config <file>', "config for the model and data (default: the run's own)")
+    .description(
+      "score a checkpoint: a run folder's last one (with the run's own data settings), a checkpoint file, or weights with --config",
+    )
+    .requiredOption('--checkpoint <run|file>', 'run folder, training checkpoint, or plain .safetensors weights (with --config)')
+    .option('--config <file>', "config for the model and data (default: the run's own; required for plain weights)")
     .option('--data <root>', "dataset folder (default: the config's data.root)")
     .option('--split <split>', 'test | train', 'test')
     .option('--backend <name>', BACKEND_HELP)
@@ -35,6 +37,8 @@ export function registerEval(program: Command): void {
         split: flags.split,
         backend: flags.backend ? backendFlag(flags.backend) : undefined,
         replicas: replicasFlag(flags.replicas),
+        logger: createRunLogger(null),
+        progressBar: process.stderr.isTTY ?? false,
       });
       if (flags.json) {
         process.stdout.write(
@@ -42,7 +46,7 @@ export function registerEval(program: Command): void {
         );
       } else {
         process.stdout.write(
-          `${r.model} (${r.checkpoint}, epoch ${r.epoch}) on ${r.split}: top1 ${r.top1.toFixed(4)}  top5 ${r.top5.toFixed(4)}  loss ${r.loss.toFixed(4)}  n ${r.n}\n`,
+          `${r.model} (${r.checkpoint}${r.epoch === null ? '' : `, epoch ${r.epoch}`}) on ${r.split}: top1 ${r.top1.toFixed(4)}  top5 ${r.top5.toFixed(4)}  loss ${r.loss.toFixed(4)}  n ${r.n}\n`,
         );
       }
     });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDescribe } from './describe.js';
@@ -12,9 +13,23 @@ import { tf } from '../src/tf.js';
 // tfjs prints an "install the node backend" banner on first use; the CLI reports its backend itself.
 tf.env().set('PROD', true);
 
+/** The version of package.json (dist/cli/main.js and cli/main.ts both sit two folders below it or one). */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'archai-ts' && pkg.version) return pkg.version;
+    } catch {
+      // try the next
+    }
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('archai-ts')
-    .description("archai's Shake-Shake zoo and experiment runner on TensorFlow.js")
+    .description("archai's model zoo and experiment runner on TensorFlow.js")
+    .version(packageVersion(), '--version', 'print the version')
     .option('--verbose', 'print stack traces of errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

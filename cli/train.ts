@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, parseConfigText, type ExperimentConfig } from '../src/config/index.js';
-import { createRunLogger, train } from '../src/trainer/index.js';
+import { type ExperimentConfig, loadConfig, parseConfigText } from '../src/config/index.js';
+import { createRunLogger, type Logger, logToFile, train } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, UsageError } from './errors.js';
 
 interface TrainFlags {
@@ -11,6 +11,8 @@ interface TrainFlags {
   set: string[];
   out?: string;
   resume?: string;
+  from?: string;
+  allowConfigChange?: string[];
   backend?: string;
   quiet?: boolean;
 }
@@ -21,6 +23,50 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
+/** The config and run folder the flags name. */
+async function runOf(flags: TrainFlags): Promise<{ config: ExperimentConfig; runDir: string }> {
+  const overrides = [...flags.set];
+  if (flags.backend) overrides.push(`backend=${backendFlag(flags.backend)}`);
+  if (flags.resume) {
+    if (flags.config) throw new UsageError('--resume takes the config of the run itself; drop --config and change keys with --set');
+    if (flags.out) throw new UsageError('--resume continues in the run folder itself; drop --out');
+    const runDir = resolve(flags.resume);
+    const file = join(runDir, 'config.yaml');
+    if (!existsSync(file))
+      throw new UsageError(`--resume ${flags.resume}: no config.yaml there; pass a run folder made by 'archai-ts train'`);
+    return { config: parseConfigText(await readFile(file, 'utf8'), file, { overrides }), runDir };
+  }
+  if (flags.from || flags.allowConfigChange) throw new UsageError('--from and --allow-config-change go with --resume RUN');
+  if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/quickstart.yaml) or --resume RUN');
+  const { config } = await loadConfig(flags.config, overrides);
+  return { config, runDir: resolve(flags.out ?? join('runs', `${basename(flags.config, extname(flags.config))}-${timestamp()}`)) };
+}
+
+/**
+ * Ctrl-C (or SIGTERM) once: finish the step, checkpoint, exit 130. Twice: say that the checkpoint
+ * is being written and wait for it. A third time: quit at once, without it.
+ */
+function stopOnSignals(logger: Logger, controller: AbortController): () => void {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) logger.warn(`${sig}: finishing the step and writing a checkpoint`);
+    else if (signals === 2) logger.warn(`${sig}: still writing the checkpoint, waiting for it (once more to quit without it)`);
+    else {
+      logger.warn(`${sig}: quitting without a checkpoint of the last steps`);
+      logger.flush();
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -28,50 +74,25 @@ export function registerTrain(program: Command): void {
     .option('--config <file>', 'experiment config (YAML)')
     .option('--set <key=value>', 'override a config key after merging, e.g. trainer.epochs=10 (repeatable)', collect, [])
     .option('--out <dir>', 'run folder (default runs/<config name>-<timestamp>)')
-    .option('--resume <dir>', "continue a run from its last checkpoint, with the run's own config")
+    .option('--resume <dir>', "continue a run from a checkpoint, with the run's own config")
+    .option('--from <checkpoint>', "with --resume: 'last' (default), 'best' or 'step-N'")
+    .option('--allow-config-change <keys...>', 'with --resume: config keys that may differ from the run although they change its results')
     .option('--backend <name>', `${BACKEND_HELP} (overrides the config)`)
     .option('--quiet', 'log to RUN/log.jsonl only')
     .action(async (flags: TrainFlags) => {
-      const overrides = [...flags.set];
-      if (flags.backend) overrides.push(`backend=${backendFlag(flags.backend)}`);
-      let config: ExperimentConfig;
-      let runDir: string;
-      if (flags.resume) {
-        if (flags.config) throw new UsageError('--resume takes the config of the run itself; drop --config and change keys with --set');
-        if (flags.out) throw new UsageError('--resume continues in the run folder itself; drop --out');
-        runDir = resolve(flags.resume);
-        const file = join(runDir, 'config.yaml');
-        if (!existsSync(file))
-          throw new UsageError(`--resume ${flags.resume}: no config.yaml there; pass a run folder made by 'archai-ts train'`);
-        config = parseConfigText(await readFile(file, 'utf8'), file, { overrides });
-      } else {
-        if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/quickstart.yaml) or --resume RUN');
-        const loaded = await loadConfig(flags.config, overrides);
-        config = loaded.config;
-        runDir = resolve(flags.out ?? join('runs', `${basename(flags.config, extname(flags.config))}-${timestamp()}`));
-        if (existsSync(join(runDir, 'checkpoints'))) {
-          throw new UsageError(`--out ${runDir} already holds a run; resume it with --resume ${runDir} or choose another folder`);
-        }
-      }
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(runDir, { recursive: true });
-      const logger = createRunLogger(join(runDir, 'log.jsonl'), { quiet: flags.quiet });
+      const { config, runDir } = await runOf(flags);
+      const logger = createRunLogger(null, { quiet: flags.quiet });
       const controller = new AbortController();
-      let signals = 0;
-      const onSignal = (sig: NodeJS.Signals) => {
-        signals += 1;
-        if (signals > 1) process.exit(130);
-        logger.warn(`${sig}: finishing the step and writing a checkpoint (again to quit at once)`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const release = stopOnSignals(logger, controller);
       try {
         const result = await train(config, {
           outDir: flags.resume ? undefined : runDir,
           resume: flags.resume ? runDir : undefined,
+          from: flags.from,
+          allowConfigChange: flags.allowConfigChange,
           signal: controller.signal,
           logger,
+          onRunFolder: ({ logFile }) => logToFile(logger, logFile),
           progressBar: (process.stderr.isTTY ?? false) && !flags.quiet,
         });
         if (result.interrupted) {
@@ -81,8 +102,7 @@ export function registerTrain(program: Command): void {
         const best = result.best ? `best test top-1 ${result.best.test_top1.toFixed(4)} at epoch ${result.best.epoch}` : 'no evaluation';
         logger.info(`done: ${result.history.length} epochs, ${best}; run folder ${runDir}`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        release();
         logger.flush();
       }
     });

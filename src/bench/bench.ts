@@ -157,7 +157,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     o.mode === 'train'
       ? new Optimizer(model.namedParameters(), {
           type: 'sgd',
-          lr: BENCH_SGD.lr,
           momentum: BENCH_SGD.momentum,
           nesterov: BENCH_SGD.nesterov,
           weightDecay: BENCH_SGD.weightDecay,

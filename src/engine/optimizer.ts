@@ -6,8 +6,6 @@ export type OptimizerType = (typeof OPTIMIZER_TYPES)[number];
 
 export interface OptimizerOptions {
   type: OptimizerType;
-  /** Base learning rate; the schedule gives the rate of each step. */
-  lr: number;
   /** SGD momentum. Default 0. */
   momentum?: number;
   /** Nesterov momentum (SGD). Default false. */
@@ -59,7 +57,7 @@ export class Optimizer {
     return ['exp_avg', 'exp_avg_sq'];
   }
 
-  /** One update with learning rate `lr`; grads are keyed by parameter name. */
+  /** One update with learning rate `lr` (the schedule's rate of this step); grads are keyed by parameter name. */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
     this.step += 1;
     const o = this.options;

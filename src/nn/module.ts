@@ -46,6 +46,23 @@ export interface LoadStateDictResult {
   skippedKeys: string[];
 }
 
+/**
+ * The model's own entries of a record that wraps them: a training checkpoint read as plain
+ * safetensors ('model.' weights beside 'optim.' slots) or a torch.nn.DataParallel state dict
+ * ('module.'). A record with any key of the model is taken as it is.
+ */
+function unwrapStateRecord(record: StateRecord, targets: ReadonlyMap<string, unknown>): StateRecord {
+  let r = record;
+  for (let depth = 0; depth < 2 && !Object.keys(r).some((k) => targets.has(k)); depth++) {
+    const prefix = ['model.', 'module.'].find((p) => Object.keys(r).some((k) => k.startsWith(p) && targets.has(k.slice(p.length))));
+    if (!prefix) break;
+    const inner: StateRecord = {};
+    for (const [k, v] of Object.entries(r)) if (k.startsWith(prefix)) inner[k.slice(prefix.length)] = v;
+    r = inner;
+  }
+  return r;
+}
+
 /** A tensor on the host, as read from a file: what loadStateDict takes besides tf.Tensor. */
 export interface HostTensorLike {
   dtype: 'float32' | 'int32';
@@ -153,9 +170,12 @@ export abstract class Module {
   /**
    * Assign parameters and buffers from a record keyed by PyTorch names. Shapes are checked after
    * the layout conversion; with strict (the default) any missing or unexpected key is an error
-   * naming the keys. Nothing is assigned unless everything checks out.
+   * naming the keys; without strict, the result lists what was skipped and missing, and a record
+   * sharing no name with the model is still an error. A training checkpoint (its `model.` entries)
+   * and a DataParallel state dict (`module.`) load as they are. Nothing is assigned unless
+   * everything checks out.
    */
-  loadStateDict(record: StateRecord, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  loadStateDict(given: StateRecord, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const layout = options.layout ?? 'torch';
     const strict = options.strict ?? true;
     const targets = new Map<string, { module: Module; name: string; variable: tf.Variable; isParam: boolean }>();
@@ -163,7 +183,13 @@ export abstract class Module {
       for (const [name, variable] of module._parameters) targets.set(join(path, name), { module, name, variable, isParam: true });
       for (const [name, variable] of module._buffers) targets.set(join(path, name), { module, name, variable, isParam: false });
     }
+    const record = unwrapStateRecord(given, targets);
     const keys = Object.keys(record);
+    if (!strict && keys.length > 0 && !keys.some((k) => targets.has(k))) {
+      throw new StateDictError(
+        `none of the ${keys.length} entries of the state dict is a name of this model (e.g. '${keys[0]}'; the model has '${targets.keys().next().value}'); it is another model's`,
+      );
+    }
     const skippedKeys = keys.filter((k) => !targets.has(k) && options.ignore?.(k));
     const unexpectedKeys = keys.filter((k) => !targets.has(k) && !options.ignore?.(k));
     const missingKeys = [...targets.keys()].filter((k) => !(k in record));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicTempPath, fsyncDir, writeFileAtomic } from '../io/atomic.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, toHostTensor, type HostTensor } from '../io/safetensors.js';
@@ -15,7 +15,7 @@ export interface TrainingState {
   batch: number;
   /** Optimizer steps taken. */
   step: number;
-  /** The shake-coefficient generator. */
+  /** The generator of the model's own draws (shake coefficients, dropout, ShakeDrop gates). */
   rng: GeneratorState;
   /** Train-loss and accuracy sums of the epoch in progress (float64, in step order). */
   partial: { lossSum: number; correct: number; seen: number; seconds: number };
@@ -23,8 +23,8 @@ export interface TrainingState {
   best: { epoch: number; test_top1: number } | null;
   model: string;
   backend: string;
-  /** Data-parallel training replicas (absent in checkpoints from before they existed: 1). */
-  replicas?: number;
+  /** Data-parallel training replicas. */
+  replicas: number;
   /** The resolved config, as RUN/config.yaml holds it. */
   config: string;
 }
@@ -41,6 +41,11 @@ export interface Checkpoint {
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+}
+
+/** A readable safetensors file that is not a training checkpoint: plain weights, perhaps. */
+export class NotACheckpointError extends CheckpointError {
+  override name = 'NotACheckpointError';
 }
 
 const FORMAT = 'archai-ts-checkpoint/1';
@@ -99,7 +104,9 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   }
   const { tensors, metadata } = decoded;
   if (metadata.format !== FORMAT) {
-    throw new CheckpointError(`${path} is not an archai-ts checkpoint (no '${FORMAT}' metadata); for plain weights use loadStateDict`);
+    throw new NotACheckpointError(
+      `${path} is not an archai-ts training checkpoint (no '${FORMAT}' metadata); to score plain weights give the config too (eval --config FILE)`,
+    );
   }
   if (checksum(tensors) !== metadata.checksum) {
     throw new CheckpointError(`checkpoint ${path} is corrupt: its tensors do not match their checksum; use another checkpoint of the run`);
@@ -119,7 +126,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   return { state, model: pick('model.'), optimizer: pick('optim.'), optimizerStep: Number(metadata.optimizer_step), path };
 }
 
-/** RUN/checkpoints: step-N files, with last and best as hard links to them. */
+/** RUN/checkpoints: step-N files, and last and best as copies of one of them (a copy survives damage to the others). */
 export class CheckpointDir {
   constructor(
     readonly dir: string,
@@ -138,21 +145,53 @@ export class CheckpointDir {
     return join(this.dir, 'best.safetensors');
   }
 
-  /** Points `alias` (last or best) at `target` atomically: link to a temp name, rename over. */
+  /** Makes `alias` (last or best) a copy of `target`, atomically: copy to a temp name, rename over. */
   async alias(target: string, alias: string): Promise<void> {
     const tmp = atomicTempPath(alias);
-    await link(target, tmp);
-    await rename(tmp, alias);
+    try {
+      await copyFile(target, tmp);
+      await rename(tmp, alias);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
     await fsyncDir(this.dir);
   }
 
-  /** Deletes periodic checkpoints beyond the newest `keep`; last and best stay (they are links). */
-  async prune(protect: string[] = []): Promise<void> {
-    const files = (await readdir(this.dir)).filter((f) => /^step-\d+\.safetensors$/.test(f)).sort();
-    const extra = files.slice(0, Math.max(0, files.length - Math.max(this.keep, 1)));
-    for (const f of extra) {
-      const p = join(this.dir, f);
-      if (!protect.includes(p)) await unlink(p);
+  /** The checkpoints there, newest step first: last and best first when present. */
+  async list(): Promise<string[]> {
+    const files = await readdir(this.dir).catch(() => [] as string[]);
+    const steps = files
+      .filter((f) => STEP_FILE.test(f))
+      .sort()
+      .reverse();
+    return [...['last', 'best'].filter((n) => files.includes(`${n}.safetensors`)), ...steps.map((f) => f.replace('.safetensors', ''))];
+  }
+
+  /**
+   * The file of a checkpoint by name: 'last' (or the newest step when last is missing), 'best',
+   * 'step-N' (N unpadded or padded), or a path to a file.
+   */
+  async find(name = 'last'): Promise<string> {
+    const available = await this.list();
+    if (available.length === 0) throw new CheckpointError(`${this.dir} holds no checkpoint yet; the run stopped before its first one`);
+    const step = /^step-(\d+)$/.exec(name);
+    const wanted = step
+      ? `step-${step[1]!.padStart(8, '0')}`
+      : name === 'last' && !available.includes('last')
+        ? available.find((n) => n.startsWith('step-'))!
+        : name;
+    if (!available.includes(wanted)) {
+      throw new CheckpointError(`${this.dir} has no checkpoint '${name}'; it has ${available.join(', ')}`);
     }
+    return join(this.dir, `${wanted}.safetensors`);
+  }
+
+  /** Deletes periodic checkpoints beyond the newest `keep`; last and best stay (they are copies). */
+  async prune(): Promise<void> {
+    const files = (await readdir(this.dir)).filter((f) => STEP_FILE.test(f)).sort();
+    for (const f of files.slice(0, Math.max(0, files.length - Math.max(this.keep, 1)))) await unlink(join(this.dir, f));
   }
 }
+
+const STEP_FILE = /^step-\d+\.safetensors$/;

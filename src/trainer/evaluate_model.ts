@@ -18,7 +18,14 @@ export interface EvalMetrics {
  * once at the end, so evaluation never waits on the host between batches. With `replicas`, each
  * batch's rows are shared among them (same results, one core each).
  */
-export async function evaluateModel(model: Model, loader: DataLoader, epoch = 0, replicas?: Replicas | null): Promise<EvalMetrics> {
+export async function evaluateModel(
+  model: Model,
+  loader: DataLoader,
+  epoch = 0,
+  replicas?: Replicas | null,
+  onBatch?: (done: number) => void,
+): Promise<EvalMetrics> {
+  let done = 0;
   let sums = tf.zeros([3]);
   let n = 0;
   for await (const batch of loader.batches(epoch)) {
@@ -43,6 +50,9 @@ export async function evaluateModel(model: Model, loader: DataLoader, epoch = 0,
     sums.dispose();
     sums = next;
     n += batch.n;
+    onBatch?.(++done);
+    // Lets signals and timers run between batches whatever the backend.
+    await new Promise((r) => setImmediate(r));
   }
   const [loss, top1, top5] = await sums.data();
   sums.dispose();

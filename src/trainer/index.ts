@@ -1,15 +1,19 @@
-export {
-  train,
-  makeLoaders,
-  buildModel,
-  latestCheckpoint,
-  TrainingDivergedError,
-  ResumeError,
-  type TrainOptions,
-  type TrainResult,
-} from './trainer.js';
+export { train, type TrainOptions, type TrainResult } from './trainer.js';
+export { TrainingDivergedError, ResumeError } from './errors.js';
+export { RunFolderError } from './run_folder_error.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
 export { evaluateModel, type EvalMetrics } from './evaluate_model.js';
+export {
+  buildModel,
+  buildOptimizer,
+  modelOptions,
+  trainLoader,
+  evalLoader,
+  datasetSpec,
+  trainingParts,
+  type TrainingParts,
+} from './components.js';
+export { Resources } from './resources.js';
 export { Optimizer, type OptimizerOptions, type OptimizerType } from '../engine/optimizer.js';
 export { learningRate, type ScheduleContext, type ScheduleConfig } from '../engine/schedule.js';
 export { trainStep, crossEntropy, type StepOptions, type StepResult } from '../engine/step.js';
@@ -21,6 +25,14 @@ export {
   type ReplicaCount,
   type ReplicasOptions,
 } from '../parallel/replicas.js';
-export { readCheckpoint, writeCheckpoint, CheckpointError, CheckpointDir, type Checkpoint, type TrainingState } from './checkpoint.js';
+export {
+  readCheckpoint,
+  writeCheckpoint,
+  CheckpointError,
+  NotACheckpointError,
+  CheckpointDir,
+  type Checkpoint,
+  type TrainingState,
+} from './checkpoint.js';
 export { DETERMINISTIC_KEYS, type EpochMetrics } from './metrics.js';
-export { createRunLogger, silentLogger, type Logger } from './logger.js';
+export { createRunLogger, logToFile, silentLogger, type Logger } from './logger.js';

@@ -1,9 +1,18 @@
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  loss: number;
+  top1: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
 /**
- * A progress bar on a terminal, periodic plain log lines elsewhere (CI logs, files), so neither
- * gets the other's noise.
+ * On a terminal, a bar that moves every step (training and evaluation) with ETA; elsewhere (CI
+ * logs, files) a plain log line at each loss reading, so neither gets the other's noise.
  */
 export class Progress {
   private bar: cliProgress.SingleBar | null = null;
@@ -13,21 +22,32 @@ export class Progress {
     private readonly tty: boolean,
   ) {}
 
-  startEpoch(epoch: number, epochs: number, total: number, start: number): void {
+  private open(format: string, total: number, start: number, fields: Record<string, string>): void {
+    this.end();
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
-      {
-        format: `epoch ${epoch + 1}/${epochs} [{bar}] {value}/{total} loss {loss} top1 {top1} lr {lr} {ips} img/s`,
-        hideCursor: true,
-        clearOnComplete: true,
-        stream: process.stderr,
-      },
+      { format, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(total, start, { loss: '-', top1: '-', lr: '-', ips: '-' });
+    this.bar.start(total, start, fields);
   }
 
-  update(done: number, info: { epoch: number; step: number; loss: number; top1: number; lr: number; imagesPerSecond: number }): void {
+  startEpoch(epoch: number, epochs: number, total: number, start: number): void {
+    const format = `epoch ${epoch + 1}/${epochs} [{bar}] {value}/{total} ETA {eta_formatted} loss {loss} top1 {top1} lr {lr} {ips} img/s`;
+    this.open(format, total, start, { loss: '-', top1: '-', lr: '-', ips: '-' });
+  }
+
+  startEval(what: string, total: number): void {
+    this.open(`${what} [{bar}] {value}/{total} ETA {eta_formatted}`, total, 0, {});
+  }
+
+  /** Moves the bar to `done` batches (terminals only). */
+  tick(done: number): void {
+    this.bar?.update(done);
+  }
+
+  /** The losses read so far: into the bar, or one log line. */
+  update(done: number, info: StepInfo): void {
     const fields = {
       loss: info.loss.toFixed(4),
       top1: info.top1.toFixed(4),
@@ -42,7 +62,7 @@ export class Progress {
       );
   }
 
-  endEpoch(): void {
+  end(): void {
     this.bar?.stop();
     this.bar = null;
   }

@@ -1,36 +1,45 @@
-import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setBackend } from '../backend/index.js';
-import { ConfigError, dumpConfig, type ExperimentConfig } from '../config/index.js';
-import { DataLoader, loadDataset, type DatasetSpec } from '../data/index.js';
-import { createModel, type CreateModelOptions } from '../registry/index.js';
-import type { Model } from '../models/model.js';
-import { Generator } from '../util/random.js';
-import { writeFileAtomic } from '../io/atomic.js';
+/**
+ * Runs an experiment: its own loop (model.fit can't resume exactly or schedule per step), metrics
+ * per epoch to RUN/metrics.jsonl and RUN/summary.csv, checkpoints in RUN/checkpoints. A run resumed
+ * from any checkpoint produces the same metrics as one that never stopped.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { dumpConfig, type ExperimentConfig } from '../config/index.js';
+import type { ScheduleContext } from '../engine/schedule.js';
 import { tf } from '../tf.js';
-import { CheckpointDir, readCheckpoint, writeCheckpoint, CheckpointError, type TrainingState } from './checkpoint.js';
+import { Generator } from '../util/random.js';
+import { type Checkpoint, CheckpointError, readCheckpoint, type TrainingState, writeCheckpoint } from './checkpoint.js';
+import { type TrainingParts, trainingParts } from './components.js';
+import { trainEpoch } from './epoch.js';
+import { ResumeError } from './errors.js';
 import { evaluateModel } from './evaluate_model.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
-import { appendMetrics, writeMetricsHistory, writeSummaryCsv, type EpochMetrics } from './metrics.js';
-import { Optimizer } from '../engine/optimizer.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { EpochMetrics } from './metrics.js';
 import { Progress } from './progress.js';
-import { learningRate } from '../engine/schedule.js';
-import { Replicas, resolveReplicaCount } from '../parallel/replicas.js';
-import { trainStep, type StepResult } from '../engine/step.js';
+import { checkResumeConfig } from './resume_check.js';
+import { Resources } from './resources.js';
+import { RunFolder } from './run_folder.js';
+import { onDisk, RunFolderError } from './run_folder_error.js';
 
 export interface TrainOptions {
-  /** The run folder; created if missing. Required unless resuming. */
+  /** A new run folder; created if missing. One holding a checkpoint is refused (resume it instead). */
   outDir?: string;
-  /** Continue the run in this folder from its last checkpoint (the config given should be the run's own). */
+  /** Continue the run in this folder (the config given should be the run's own, see allowConfigChange). */
   resume?: string;
-  /** Abort: the trainer finishes the step, writes a checkpoint and returns with interrupted: true. */
+  /** The checkpoint to resume from: 'last' (default), 'best', 'step-N' (see `train --resume`). */
+  from?: string;
+  /** Config keys (or key prefixes) a resume may change although they alter results. */
+  allowConfigChange?: readonly string[];
+  /** Stop: the trainer finishes the step, writes a checkpoint and returns with interrupted: true. */
   signal?: AbortSignal;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Called after each optimizer step with the number of steps taken so far. */
   onStep?: (step: number) => void;
+  /** Called once the run folder is made and locked, before anything is written there (e.g. to log to RUN/log.jsonl). */
+  onRunFolder?: (folder: { dir: string; logFile: string }) => void;
   logger?: Logger;
-  /** A progress bar (true) or periodic log lines (false). Default false. */
+  /** A progress bar that moves every step (true) or log lines every log_every steps (false). Default false. */
   progressBar?: boolean;
 }
 
@@ -43,342 +52,248 @@ export interface TrainResult {
   checkpoint: string | null;
 }
 
-export class TrainingDivergedError extends Error {
-  override name = 'TrainingDivergedError';
-}
-
-export class ResumeError extends Error {
-  override name = 'ResumeError';
-}
-
-/** The data side of a run: what train and eval share, so eval reproduces a run's test metrics. */
-/** What the data layer needs of a config: the one place config keys map onto the dataset readers. */
-export function datasetSpec(config: ExperimentConfig): DatasetSpec {
-  const d = config.data;
-  return {
-    dataset: d.dataset,
-    root: d.root,
-    download: d.download,
-    downloadUrl: d.download_url,
-    downloadMd5: d.download_md5,
-    limitTrain: d.limit_train || undefined,
-    limitTest: d.limit_test || undefined,
-    seed: config.seed,
-    synthetic: { trainSize: d.synthetic.train_size, testSize: d.synthetic.test_size, numClasses: d.synthetic.num_classes },
-  };
-}
-
-export async function makeLoaders(config: ExperimentConfig, split: 'train' | 'test' | 'both' = 'both') {
-  const d = config.data;
-  const spec = datasetSpec(config);
-  const train =
-    split === 'test'
-      ? null
-      : new DataLoader({
-          dataset: await loadDataset(spec, 'train'),
-          batchSize: d.batch_size,
-          shuffle: true,
-          seed: config.seed,
-          workers: d.workers,
-          augment: {
-            cropPadding: d.augment.crop_padding,
-            hflip: d.augment.hflip,
-            cutout: d.augment.cutout,
-            normalize: d.augment.normalize,
-          },
-        });
-  const test =
-    split === 'train'
-      ? null
-      : new DataLoader({
-          dataset: await loadDataset(spec, 'test'),
-          batchSize: d.eval_batch_size,
-          shuffle: false,
-          seed: config.seed,
-          workers: d.workers,
-          augment: { normalize: d.augment.normalize },
-        });
-  return { train, test };
-}
-
-export function buildModel(config: ExperimentConfig): Model {
-  return createModel(config.model.name, modelOptions(config));
-}
-
-export function modelOptions(config: ExperimentConfig): CreateModelOptions {
-  const { name: _name, num_classes, ...familyOptions } = config.model;
-  return { ...familyOptions, numClasses: num_classes, seed: config.seed };
-}
-
-export async function latestCheckpoint(runDir: string): Promise<string> {
-  const dir = join(runDir, 'checkpoints');
-  let files: string[];
-  try {
-    files = await readdir(dir);
-  } catch {
-    throw new CheckpointError(`${runDir} has no checkpoints/ folder; pass a run folder made by 'archai-ts train' or a checkpoint file`);
-  }
-  if (files.includes('last.safetensors')) return join(dir, 'last.safetensors');
-  const steps = files.filter((f) => /^step-\d+\.safetensors$/.test(f)).sort();
-  if (!steps.length) throw new CheckpointError(`${dir} holds no checkpoint yet; the run stopped before its first one`);
-  return join(dir, steps[steps.length - 1]);
+/** A run in progress: its parts, its folder and where training stands. */
+interface Run {
+  config: ExperimentConfig;
+  parts: TrainingParts;
+  folder: RunFolder;
+  log: Logger;
+  options: TrainOptions;
+  state: TrainingState;
+  /** The generator of the model's own draws (shake coefficients, dropout, ShakeDrop gates). */
+  rng: Generator;
+  schedule: ScheduleContext;
+  progress: Progress;
+  last: { path: string; step: number } | null;
 }
 
 /**
- * Runs an experiment: its own loop (model.fit can't resume exactly or schedule per step), metrics
- * per epoch to RUN/metrics.jsonl and RUN/summary.csv, checkpoints in RUN/checkpoints. A run
- * resumed from any checkpoint produces the same metrics as one that never stopped.
+ * Trains `config`. Everything that can be wrong (config, model, data, backend, the resume
+ * checkpoint and its config) is checked before anything is written; one owner releases every
+ * resource on every path.
  */
 export async function train(config: ExperimentConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const log = options.logger ?? silentLogger();
-  const runDir = options.resume ?? options.outDir;
-  if (!runDir) throw new RangeError('train: give outDir (a new run folder) or resume (an existing one)');
-  const resumed = options.resume ? await readCheckpoint(await latestCheckpoint(options.resume)) : null;
-  if (resumed && resumed.state.model !== config.model.name) {
-    throw new ResumeError(
-      `cannot resume ${runDir}: its checkpoint is of model ${resumed.state.model}, the config asks for ${config.model.name}`,
+  const dir = options.resume ?? options.outDir;
+  if (!dir) throw new RangeError('train: give outDir (a new run folder) or resume (an existing one)');
+  const resources = new Resources();
+  try {
+    const open = async (create: boolean) =>
+      resources.add(await RunFolder.open(resolve(dir), { create, keepCheckpoints: config.trainer.keep_checkpoints, log }), (f) =>
+        f.close(),
+      );
+    // A resumed folder is locked first, so that its checkpoint cannot change while it is read.
+    const resumeFolder = options.resume ? await open(false) : null;
+    const resumed = resumeFolder ? await resumePoint(resumeFolder, config, options, log) : null;
+    const parts = await trainingParts(config, resources, log);
+    const folder = resumeFolder ?? (await open(true));
+    if (!resumeFolder) await refuseExistingRun(folder, log);
+    options.onRunFolder?.({ dir: folder.dir, logFile: folder.logFile });
+    const run = await begin(config, parts, folder, resumed, options, log);
+    return await loop(run);
+  } finally {
+    await resources.dispose();
+  }
+}
+
+/** A new run may reuse a folder whose run stopped before its first checkpoint, not one that has some. */
+async function refuseExistingRun(folder: RunFolder, log: Logger): Promise<void> {
+  const existing = await folder.checkpoints.list();
+  if (existing.length > 0) {
+    throw new RunFolderError(
+      `${folder.dir} already holds a run (checkpoints ${existing.slice(0, 3).join(', ')}); resume it with --resume ${folder.dir} or choose another folder`,
     );
   }
+  if (await folder.hasConfig()) log.warn(`${folder.dir} holds a run that stopped before its first checkpoint: starting it again`);
+}
 
-  // Data first: a wrong root or file is the likeliest mistake, reported before anything is written.
-  const loaders = await makeLoaders(config);
-  const trainLoader = loaders.train!;
-  const testLoader = loaders.test!;
-  const backend = await setBackend(config.backend, { logger: { info: (o, m) => log.info(o, m) } }).catch(async (e: unknown) => {
-    await Promise.all([trainLoader.close(), testLoader.close()]);
-    throw e;
-  });
-  let trainReplicas: number;
-  try {
-    trainReplicas = resolveReplicaCount(config.trainer.replicas, backend.name);
-  } catch (e) {
-    await Promise.all([trainLoader.close(), testLoader.close()]);
-    throw new ConfigError(`trainer.${(e as Error).message}`);
+/** The checkpoint a resume starts from, checked against the config; null when the run has none yet. */
+async function resumePoint(folder: RunFolder, config: ExperimentConfig, options: TrainOptions, log: Logger): Promise<Checkpoint | null> {
+  if (!(await folder.hasCheckpoint())) {
+    if (options.from) throw new CheckpointError(`${folder.dir} holds no checkpoint yet, so there is no '${options.from}' to resume from`);
+    log.warn(`${folder.dir} holds no checkpoint yet (the run stopped before its first): starting it from the beginning`);
+    return null;
   }
-  // Evaluation shares its batches among every core on the CPU backends whatever trainer.replicas says.
-  const poolSize = Math.max(trainReplicas, resolveReplicaCount('auto', backend.name));
-  await mkdir(join(runDir, 'checkpoints'), { recursive: true });
-  const configText = dumpConfig(config);
-  await writeFileAtomic(join(runDir, 'config.yaml'), configText);
-
-  const t = config.trainer;
-  const model = buildModel(config);
-  const optimizer = new Optimizer(model.namedParameters(), {
-    type: config.trainer.optimizer.type,
-    lr: config.trainer.optimizer.lr,
-    momentum: config.trainer.optimizer.momentum,
-    nesterov: config.trainer.optimizer.nesterov,
-    weightDecay: config.trainer.optimizer.weight_decay,
-    betas: config.trainer.optimizer.betas,
-    eps: config.trainer.optimizer.eps,
+  const file = await folder.checkpoints.find(options.from ?? 'last');
+  const ckpt = await readCheckpoint(file).catch(async (e: unknown) => {
+    if (!(e instanceof CheckpointError)) throw e;
+    const others = (await folder.checkpoints.list()).filter((n) => !file.endsWith(`${n}.safetensors`));
+    throw new CheckpointError(
+      `${e.message.replace(/; use another checkpoint of the run$/, '')}; resume from another with --from (${others.join(', ') || 'none left'})`,
+    );
   });
-  const checkpoints = new CheckpointDir(join(runDir, 'checkpoints'), config.trainer.keep_checkpoints);
-  const stepsPerEpoch = trainLoader.numBatches;
-  const scheduleCtx = { schedule: t.schedule, lr: t.optimizer.lr, epochs: t.epochs, stepsPerEpoch };
-  // The shake draws get a stream of their own, apart from the weight init and the data order.
-  const shakeRng = new Generator(config.seed).fork().fork();
+  if (ckpt.state.model !== config.model.name) {
+    throw new ResumeError(
+      `cannot resume ${folder.dir}: its checkpoint is of model ${ckpt.state.model}, the config asks for ${config.model.name}`,
+    );
+  }
+  const changes = checkResumeConfig(folder.dir, ckpt.state.config, config, options.allowConfigChange ?? []);
+  if (changes.length) {
+    log.warn(
+      { changes },
+      `resuming with a changed config: ${changes.map((c) => `${c.key} ${JSON.stringify(c.was)} -> ${JSON.stringify(c.now)}`).join(', ')}`,
+    );
+  }
+  return ckpt;
+}
 
+/** Sets up where training stands (from the checkpoint when resuming) and writes the run's config. */
+async function begin(
+  config: ExperimentConfig,
+  parts: TrainingParts,
+  folder: RunFolder,
+  resumed: Checkpoint | null,
+  options: TrainOptions,
+  log: Logger,
+): Promise<Run> {
+  const configText = dumpConfig(config);
+  const t = config.trainer;
+  // The model's draws get a stream of their own, apart from the weight init and the data order.
+  const rng = new Generator(config.seed).fork().fork();
   const state: TrainingState = {
-    epoch: 0,
-    batch: 0,
-    step: 0,
-    rng: shakeRng.getState(),
-    partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-    history: [],
-    best: null,
+    ...{ epoch: 0, batch: 0, step: 0, partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 }, history: [], best: null },
+    rng: rng.getState(),
     model: config.model.name,
-    backend: backend.name,
-    replicas: trainReplicas,
+    backend: parts.backend.name,
+    replicas: parts.trainReplicas,
     config: configText,
   };
-  if (resumed) {
-    try {
-      model.loadStateDict(resumed.model);
-      optimizer.loadStateDict(
-        Object.fromEntries(Object.entries(resumed.optimizer).map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)])),
-        resumed.optimizerStep,
-      );
-    } catch (e) {
-      throw new CheckpointError(`checkpoint ${resumed.path} does not fit this config's model and optimizer: ${(e as Error).message}`);
-    }
-    Object.assign(state, resumed.state, { config: configText, backend: backend.name, replicas: trainReplicas });
-    shakeRng.setState(resumed.state.rng);
-    if (resumed.state.backend !== backend.name) {
-      log.warn(
-        { was: resumed.state.backend, now: backend.name },
-        'resuming on another backend: metrics will not match an uninterrupted run to the last digit',
-      );
-    }
-    if ((resumed.state.replicas ?? 1) !== trainReplicas) {
-      log.warn(
-        { was: resumed.state.replicas ?? 1, now: trainReplicas },
-        'resuming with another number of replicas: metrics will not match an uninterrupted run to the last digit',
-      );
-    }
-    await writeMetricsHistory(join(runDir, 'metrics.jsonl'), state.history);
-    log.info(
-      { runDir, epoch: state.epoch, batch: state.batch, step: state.step },
-      `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`,
-    );
-  }
-  log.info(
-    { model: config.model.name, params: model.numParameters(), backend: backend.name, replicas: trainReplicas, runDir },
-    `training ${config.model.name} on ${backend.name}${trainReplicas > 1 ? ` with ${trainReplicas} data-parallel replicas` : ''}`,
-  );
-  if (trainReplicas === 1 && poolSize > 1) {
-    log.info(
-      { cores: poolSize },
-      `training steps use one core of ${poolSize}; trainer.replicas: auto shares each batch among them (the same steps, up to ${poolSize}x faster)`,
-    );
-  }
-
+  if (resumed) restore(resumed, parts, state, rng, log);
+  await folder.writeConfig(configText);
+  await folder.writeHistory(state.history);
+  const schedule = { schedule: t.schedule, lr: t.optimizer.lr, epochs: t.epochs, stepsPerEpoch: parts.train.numBatches };
   const progress = new Progress(log, options.progressBar ?? false);
-  let lastCheckpoint: string | null = resumed ? checkpoints.pathForStep(resumed.state.step) : null;
-  let lastCheckpointStep = resumed?.state.step ?? -1;
-  const saveCheckpoint = async (isBest: boolean): Promise<string> => {
-    state.rng = shakeRng.getState();
-    const path = checkpoints.pathForStep(state.step);
-    const modelState = model.stateDict();
-    const optimState = optimizer.stateDict();
-    try {
-      await writeCheckpoint(path, { state, model: modelState, optimizer: optimState, optimizerStep: optimizer.step });
-    } finally {
-      tf.dispose([modelState, optimState]);
-    }
-    await checkpoints.alias(path, checkpoints.last);
-    if (isBest) await checkpoints.alias(path, checkpoints.best);
-    await checkpoints.prune();
-    lastCheckpoint = path;
-    lastCheckpointStep = state.step;
-    log.debug({ path, step: state.step }, 'checkpoint written');
-    return path;
-  };
+  // The step file names the step in messages; last and best are copies of it.
+  const stepFile = resumed ? folder.checkpoints.pathForStep(resumed.state.step) : '';
+  const last = resumed ? { path: existsSync(stepFile) ? stepFile : resumed.path, step: resumed.state.step } : null;
+  const run: Run = { config, parts, folder, log, options, state, rng, schedule, progress, last };
+  announce(run, resumed !== null);
+  return run;
+}
 
-  let replicas: Replicas | null = null;
+function restore(resumed: Checkpoint, parts: TrainingParts, state: TrainingState, rng: Generator, log: Logger): void {
   try {
-    if (poolSize > 1)
-      replicas = await Replicas.start({
-        model: config.model.name,
-        modelOptions: modelOptions(config),
-        count: poolSize,
-        backend: tf.getBackend(),
-      });
-    while (state.epoch < t.epochs) {
-      const epoch = state.epoch;
-      if (options.signal?.aborted) {
-        const path = lastCheckpoint && lastCheckpointStep === state.step ? lastCheckpoint : await saveCheckpoint(false);
-        log.info({ path, step: state.step }, `interrupted at the end of epoch ${epoch}; resume with --resume ${runDir}`);
-        return { runDir, history: state.history, best: state.best, interrupted: true, checkpoint: path };
-      }
-      const epochStart = Date.now() - state.partial.seconds * 1000;
-      progress.startEpoch(epoch, t.epochs, stepsPerEpoch, state.batch);
-      let pending: Array<{ step: number; batch: number; n: number; result: StepResult }> = [];
-      let lr = learningRate(state.step, scheduleCtx);
-      // Reading losses a few steps at a time keeps the device busy; NaN is still caught at its step.
-      const flush = async () => {
-        if (!pending.length) return;
-        const batch = pending;
-        pending = [];
-        const stacked = tf.tidy(() => tf.stack(batch.flatMap((p) => [p.result.loss, p.result.correct])));
-        const values = await stacked.data();
-        stacked.dispose();
-        for (const p of batch) tf.dispose([p.result.loss, p.result.correct]);
-        batch.forEach((p, i) => {
-          const loss = values[2 * i];
-          if (!Number.isFinite(loss)) {
-            throw new TrainingDivergedError(
-              `the loss became ${loss} at step ${p.step + 1} (epoch ${epoch + 1}, batch ${p.batch + 1}); the run stopped, ` +
-                `its last good checkpoint is ${lastCheckpoint ?? 'none (none was written yet)'}; lower trainer.optimizer.lr or set trainer.grad_clip`,
-            );
-          }
-          state.partial.lossSum += loss * p.n;
-          state.partial.correct += values[2 * i + 1];
-          state.partial.seen += p.n;
-        });
-        const seconds = (Date.now() - epochStart) / 1000;
-        progress.update(state.batch, {
-          epoch,
-          step: state.step,
-          loss: state.partial.lossSum / state.partial.seen,
-          top1: state.partial.correct / state.partial.seen,
-          lr,
-          imagesPerSecond: state.partial.seen / Math.max(seconds, 1e-9),
-        });
-      };
-
-      let interrupted = false;
-      for await (const b of trainLoader.batches(epoch, state.batch)) {
-        lr = learningRate(state.step, scheduleCtx);
-        const x = tf.tensor4d(b.x, [b.n, trainLoader.dataset.height, trainLoader.dataset.width, trainLoader.dataset.channels]);
-        const y = tf.tensor1d(b.y, 'int32');
-        const stepOptions = { lr, rng: shakeRng, labelSmoothing: t.label_smoothing, gradClip: t.grad_clip, microBatch: t.micro_batch };
-        let result: StepResult;
-        try {
-          result =
-            replicas && trainReplicas > 1
-              ? await replicas.trainStep(model, optimizer, x, y, stepOptions, trainReplicas)
-              : trainStep(model, optimizer, x, y, stepOptions);
-        } finally {
-          tf.dispose([x, y]);
-        }
-        pending.push({ step: state.step, batch: b.index, n: b.n, result });
-        state.step += 1;
-        state.batch = b.index + 1;
-        options.onStep?.(state.step);
-        if (pending.length >= t.log_every || options.signal?.aborted) await flush();
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
-      }
-      await flush();
-      progress.endEpoch();
-      if (interrupted) {
-        state.partial.seconds = (Date.now() - epochStart) / 1000;
-        const path = await saveCheckpoint(false);
-        log.info({ path, step: state.step }, `interrupted: checkpoint written at step ${state.step}; resume with --resume ${runDir}`);
-        return { runDir, history: state.history, best: state.best, interrupted: true, checkpoint: path };
-      }
-
-      const trainSeconds = (Date.now() - epochStart) / 1000;
-      const isLast = epoch + 1 === t.epochs;
-      const test = (epoch + 1) % t.eval_every === 0 || isLast ? await evaluateModel(model, testLoader, 0, replicas) : null;
-      const isBest = test !== null && (state.best === null || test.top1 > state.best.test_top1);
-      if (isBest) state.best = { epoch: epoch + 1, test_top1: test!.top1 };
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        step: state.step,
-        lr,
-        train_loss: state.partial.lossSum / state.partial.seen,
-        train_top1: state.partial.correct / state.partial.seen,
-        test_loss: test?.loss ?? null,
-        test_top1: test?.top1 ?? null,
-        test_top5: test?.top5 ?? null,
-        images_per_s: state.partial.seen / Math.max(trainSeconds, 1e-9),
-        seconds: (Date.now() - epochStart) / 1000,
-        best_epoch: state.best?.epoch ?? null,
-        best_test_top1: state.best?.test_top1 ?? null,
-      };
-      state.history.push(metrics);
-      state.epoch = epoch + 1;
-      state.batch = 0;
-      state.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-      await appendMetrics(join(runDir, 'metrics.jsonl'), metrics);
-      await writeSummaryCsv(join(runDir, 'summary.csv'), state.history);
-      log.info(
-        metrics,
-        `epoch ${metrics.epoch}/${t.epochs}: train loss ${metrics.train_loss.toFixed(4)} top1 ${metrics.train_top1.toFixed(4)}` +
-          (test ? `, test loss ${test.loss.toFixed(4)} top1 ${test.top1.toFixed(4)} top5 ${test.top5.toFixed(4)}` : '') +
-          `, lr ${lr.toPrecision(3)}, ${metrics.images_per_s.toFixed(1)} img/s`,
-      );
-      if ((epoch + 1) % t.checkpoint_every === 0 || isLast || isBest) await saveCheckpoint(isBest);
-      await options.onEpoch?.(metrics);
-    }
-    return { runDir, history: state.history, best: state.best, interrupted: false, checkpoint: lastCheckpoint };
-  } finally {
-    progress.endEpoch();
-    await Promise.all([trainLoader.close(), testLoader.close(), replicas?.close()]);
-    optimizer.dispose();
-    model.dispose();
+    parts.model.loadStateDict(resumed.model);
+    const slots = Object.entries(resumed.optimizer).map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)] as const);
+    parts.optimizer.loadStateDict(Object.fromEntries(slots), resumed.optimizerStep);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${resumed.path} does not fit this config's model and optimizer: ${(e as Error).message}`);
   }
+  const { config, backend, replicas } = state;
+  Object.assign(state, resumed.state, { config, backend, replicas });
+  rng.setState(resumed.state.rng);
+  for (const [what, was, now] of [
+    ['backend', resumed.state.backend, backend],
+    ['number of replicas', resumed.state.replicas ?? 1, replicas],
+  ] as const) {
+    if (was !== now) log.warn({ was, now }, `resuming with another ${what}: metrics will not match an uninterrupted run to the last digit`);
+  }
+}
+
+function announce(run: Run, resumed: boolean): void {
+  const { config, parts, log, state } = run;
+  if (resumed)
+    log.info({ epoch: state.epoch, batch: state.batch, step: state.step }, `resuming at epoch ${state.epoch + 1}, batch ${state.batch}`);
+  const n = parts.trainReplicas;
+  log.info(
+    { model: config.model.name, params: parts.model.numParameters(), backend: parts.backend.name, replicas: n, runDir: run.folder.dir },
+    `training ${config.model.name} on ${parts.backend.name}${n > 1 ? ` with ${n} data-parallel replicas` : ''}`,
+  );
+  const cores = parts.replicas?.count ?? 1;
+  if (n === 1 && cores > 1) {
+    log.info(
+      { cores },
+      `training steps use one core of ${cores}; trainer.replicas: auto shares each batch among them (the same steps, up to ${cores}x faster)`,
+    );
+  }
+}
+
+async function loop(run: Run): Promise<TrainResult> {
+  const { state, config, options } = run;
+  const result = (interrupted: boolean): TrainResult => ({
+    runDir: run.folder.dir,
+    history: state.history,
+    best: state.best,
+    interrupted,
+    checkpoint: run.last?.path ?? null,
+  });
+  while (state.epoch < config.trainer.epochs) {
+    if (options.signal?.aborted) return result(await stop(run));
+    const p = run.parts;
+    const epoch = await trainEpoch({
+      ...{ model: p.model, optimizer: p.optimizer, loader: p.train, replicas: p.replicas, trainReplicas: p.trainReplicas },
+      ...{ rng: run.rng, trainer: config.trainer, schedule: run.schedule, state, progress: run.progress },
+      ...{ signal: options.signal, onStep: options.onStep, lastCheckpoint: () => run.last?.path ?? null },
+    });
+    if (epoch.interrupted) return result(await stop(run));
+    await finishEpoch(run, epoch.lr, epoch.seconds);
+  }
+  return result(false);
+}
+
+/** Checkpoints where training stands (unless that is the last checkpoint) and says how to continue. */
+async function stop(run: Run): Promise<true> {
+  const { state, log } = run;
+  const path = run.last?.step === state.step ? run.last.path : await saveCheckpoint(run, false);
+  log.info({ path, step: state.step }, `stopped at step ${state.step}: checkpoint ${path}; resume with --resume ${run.folder.dir}`);
+  return true;
+}
+
+/** Evaluation, metrics, the log line and the checkpoints due at the end of an epoch. */
+async function finishEpoch(run: Run, lr: number, trainSeconds: number): Promise<void> {
+  const { state, config, parts, progress } = run;
+  const t = config.trainer;
+  const epoch = state.epoch;
+  const isLast = epoch + 1 === t.epochs;
+  let test = null;
+  const evalStart = Date.now();
+  if ((epoch + 1) % t.eval_every === 0 || isLast) {
+    progress.startEval(`epoch ${epoch + 1}/${t.epochs} test`, parts.test.numBatches);
+    try {
+      test = await evaluateModel(parts.model, parts.test, 0, parts.replicas, (done) => progress.tick(done));
+    } finally {
+      progress.end();
+    }
+  }
+  const isBest = test !== null && (state.best === null || test.top1 > state.best.test_top1);
+  if (isBest) state.best = { epoch: epoch + 1, test_top1: test!.top1 };
+  const { lossSum, correct, seen } = state.partial;
+  const metrics: EpochMetrics = {
+    ...{ epoch: epoch + 1, step: state.step, lr, train_loss: lossSum / seen, train_top1: correct / seen },
+    ...{ test_loss: test?.loss ?? null, test_top1: test?.top1 ?? null, test_top5: test?.top5 ?? null },
+    ...{ images_per_s: seen / Math.max(trainSeconds, 1e-9), seconds: trainSeconds + (Date.now() - evalStart) / 1000 },
+    ...{ best_epoch: state.best?.epoch ?? null, best_test_top1: state.best?.test_top1 ?? null },
+  };
+  state.history.push(metrics);
+  Object.assign(state, { epoch: epoch + 1, batch: 0, partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 } });
+  await run.folder.appendEpoch(metrics, state.history);
+  const testText = test ? `, test loss ${test.loss.toFixed(4)} top1 ${test.top1.toFixed(4)} top5 ${test.top5.toFixed(4)}` : '';
+  run.log.info(
+    metrics,
+    `epoch ${metrics.epoch}/${t.epochs}: train loss ${metrics.train_loss.toFixed(4)} top1 ${metrics.train_top1.toFixed(4)}${testText}, lr ${lr.toPrecision(3)}, ${metrics.images_per_s.toFixed(1)} img/s`,
+  );
+  if ((epoch + 1) % t.checkpoint_every === 0 || isLast || isBest) await saveCheckpoint(run, isBest);
+  await run.options.onEpoch?.(metrics);
+}
+
+async function saveCheckpoint(run: Run, isBest: boolean): Promise<string> {
+  const { state, parts, folder } = run;
+  state.rng = run.rng.getState();
+  const dir = folder.checkpoints;
+  const path = dir.pathForStep(state.step);
+  const model = parts.model.stateDict();
+  const optimizer = parts.optimizer.stateDict();
+  try {
+    await onDisk('write the checkpoint', path, () =>
+      writeCheckpoint(path, { state, model, optimizer, optimizerStep: parts.optimizer.step }),
+    );
+  } finally {
+    tf.dispose([model, optimizer]);
+  }
+  await onDisk('write', dir.last, () => dir.alias(path, dir.last));
+  if (isBest) await onDisk('write', dir.best, () => dir.alias(path, dir.best));
+  await onDisk('prune the checkpoints in', dir.dir, () => dir.prune());
+  run.last = { path, step: state.step };
+  run.log.debug({ path, step: state.step }, 'checkpoint written');
+  return path;
 }

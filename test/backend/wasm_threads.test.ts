@@ -17,7 +17,7 @@ async function workload(): Promise<Float32Array[]> {
     return [tf.conv2d(x, w, 1, 'same'), gx!, gw!];
   });
   const model = createModel('shake_resnet8_2x4d', { numClasses: 4, seed: 0 });
-  const opt = new Optimizer(model.namedParameters(), { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  const opt = new Optimizer(model.namedParameters(), { type: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
   const xb = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
   const yb = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32');
   const r = trainStep(model, opt, xb, yb, { lr: 0.1, rng: new Generator(4) });

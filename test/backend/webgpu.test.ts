@@ -109,7 +109,6 @@ async function twoSteps(initial: Record<string, HostTensorLike>): Promise<StepOu
   model.loadStateDict(initial);
   const optimizer = new Optimizer(model.namedParameters(), {
     type: 'sgd',
-    lr: 0.1,
     momentum: 0.9,
     nesterov: true,
     weightDecay: 5e-4,

@@ -16,7 +16,7 @@ const torchRef = JSON.parse(readFileSync(new URL('../fixtures/torch/optimizers.j
   cases: Record<string, { steps: number[][] }>;
 };
 
-const options: Record<string, Omit<OptimizerOptions, 'lr'>> = {
+const options: Record<string, OptimizerOptions> = {
   sgd_nesterov_wd: { type: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-2 },
   sgd_momentum: { type: 'sgd', momentum: 0.9 },
   sgd_plain_wd: { type: 'sgd', weightDecay: 1e-2 },
@@ -24,9 +24,9 @@ const options: Record<string, Omit<OptimizerOptions, 'lr'>> = {
   adamw: { type: 'adamw', weightDecay: 1e-2 },
 };
 
-async function run(opts: Omit<OptimizerOptions, 'lr'>): Promise<number[][]> {
+async function run(opts: OptimizerOptions): Promise<number[][]> {
   const p = tf.variable(tf.tensor1d(torchRef.p0));
-  const opt = new Optimizer(new Map([['w', p]]), { ...opts, lr: torchRef.lrs[0] });
+  const opt = new Optimizer(new Map([['w', p]]), opts);
   const out: number[][] = [];
   for (let i = 0; i < torchRef.grads.length; i++) {
     const g = tf.tensor1d(torchRef.grads[i]);
@@ -43,7 +43,7 @@ describe('Optimizer', () => {
   it('takes an SGD Nesterov step with weight decay as the formula says', async () => {
     const [w, g, lr, mu, wd] = [2, 0.5, 0.1, 0.9, 0.01];
     const p = tf.variable(tf.scalar(w));
-    const opt = new Optimizer(new Map([['w', p]]), { type: 'sgd', lr, momentum: mu, nesterov: true, weightDecay: wd });
+    const opt = new Optimizer(new Map([['w', p]]), { type: 'sgd', momentum: mu, nesterov: true, weightDecay: wd });
     opt.apply(new Map([['w', tf.scalar(g)]]), lr);
     // d = g + wd·w; buf = d; update = d + mu·buf
     const d = g + wd * w;
@@ -65,12 +65,12 @@ describe('Optimizer', () => {
 
   it('saves and restores its slots exactly', async () => {
     const p = tf.variable(tf.tensor1d([1, 2]));
-    const opt = new Optimizer(new Map([['w', p]]), { type: 'adam', lr: 0.1 });
+    const opt = new Optimizer(new Map([['w', p]]), { type: 'adam' });
     opt.apply(new Map([['w', tf.tensor1d([0.5, -0.5])]]), 0.1);
     const state = opt.stateDict();
     expect(Object.keys(state).sort()).toEqual(['w.exp_avg', 'w.exp_avg_sq']);
     const q = tf.variable(p.clone());
-    const opt2 = new Optimizer(new Map([['w', q]]), { type: 'adam', lr: 0.1 });
+    const opt2 = new Optimizer(new Map([['w', q]]), { type: 'adam' });
     opt2.loadStateDict(state, opt.step);
     opt.apply(new Map([['w', tf.tensor1d([0.1, 0.2])]]), 0.1);
     opt2.apply(new Map([['w', tf.tensor1d([0.1, 0.2])]]), 0.1);

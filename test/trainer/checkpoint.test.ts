@@ -19,6 +19,7 @@ const state: TrainingState = {
   best: null,
   model: 'm',
   backend: 'cpu',
+  replicas: 1,
   config: 'x: 1\n',
 };
 

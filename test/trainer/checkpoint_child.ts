@@ -13,6 +13,7 @@ const state = (step: number): TrainingState => ({
   best: null,
   model: 'm',
   backend: 'cpu',
+  replicas: 1,
   config: 'x: 1\n',
 });
 await tf.setBackend('cpu');

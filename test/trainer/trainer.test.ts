@@ -6,7 +6,7 @@ import { parseConfigText, type ExperimentConfig } from '../../src/config/index.j
 import { readCheckpoint } from '../../src/trainer/checkpoint.js';
 import { evaluate } from '../../src/trainer/evaluate.js';
 import { DETERMINISTIC_KEYS, type EpochMetrics } from '../../src/trainer/metrics.js';
-import { train, TrainingDivergedError } from '../../src/trainer/trainer.js';
+import { train, TrainingDivergedError } from '../../src/trainer/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'archai-ts-trainer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -134,7 +134,10 @@ describe('train', () => {
       ...cfg,
       trainer: { ...cfg.trainer, grad_clip: 0, label_smoothing: 0, optimizer: { ...cfg.trainer.optimizer, lr: 3e38 } },
     };
-    const err = await train(bad, { resume: dir }).catch((e: unknown) => e);
+    const err = await train(bad, {
+      resume: dir,
+      allowConfigChange: ['trainer.optimizer.lr', 'trainer.grad_clip', 'trainer.label_smoothing'],
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
     expect((err as Error).message).toMatch(
       /the loss became (NaN|Infinity|-Infinity) at step \d+ \(epoch 2, batch \d\).*last good checkpoint is .*step-00000003\.safetensors/,
