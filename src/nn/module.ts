@@ -52,15 +52,13 @@ export interface LoadStateDictResult {
  * ('module.'). A record with any key of the model is taken as it is.
  */
 function unwrapStateRecord(record: StateRecord, targets: ReadonlyMap<string, unknown>): StateRecord {
-  let r = record;
-  for (let depth = 0; depth < 2 && !Object.keys(r).some((k) => targets.has(k)); depth++) {
-    const prefix = ['model.', 'module.'].find((p) => Object.keys(r).some((k) => k.startsWith(p) && targets.has(k.slice(p.length))));
-    if (!prefix) break;
-    const inner: StateRecord = {};
-    for (const [k, v] of Object.entries(r)) if (k.startsWith(prefix)) inner[k.slice(prefix.length)] = v;
-    r = inner;
-  }
-  return r;
+  const keys = Object.keys(record);
+  if (keys.some((k) => targets.has(k))) return record;
+  const prefix = ['model.module.', 'model.', 'module.'].find((p) => keys.some((k) => k.startsWith(p) && targets.has(k.slice(p.length))));
+  if (!prefix) return record;
+  const inner: StateRecord = {};
+  for (const [k, v] of Object.entries(record)) if (k.startsWith(prefix)) inner[k.slice(prefix.length)] = v;
+  return inner;
 }
 
 /** A tensor on the host, as read from a file: what loadStateDict takes besides tf.Tensor. */

@@ -77,6 +77,32 @@ describe('Module state dicts', () => {
     expect(() => m.loadStateDict(bad)).toThrow(/'0\.weight' has shape \[6,4,3,3\] but the model expects \[6,2,3,3\]/);
     expect(await m.namedParameters().get('1.bias')!.data()).toEqual(before);
   });
+
+  it("loads a training checkpoint's model entries and a DataParallel state dict; refuses another model's even without strict", async () => {
+    const source = tiny();
+    const sd = source.stateDict();
+    const prefixed = (p: string) => Object.fromEntries(Object.entries(sd).map(([k, v]) => [`${p}${k}`, v]));
+    for (const record of [
+      { ...prefixed('model.'), 'optim.0.weight.momentum_buffer': tf.zeros([6, 2, 3, 3]) },
+      prefixed('module.'),
+      prefixed('model.module.'),
+    ]) {
+      const m = new Sequential([
+        new Conv2d({ inChannels: 4, outChannels: 6, kernelSize: 3, padding: 1, groups: 2, rng: new Generator(9) }),
+        new BatchNorm2d({ numFeatures: 6 }),
+        new ReLU(),
+      ]);
+      expect(m.loadStateDict(record)).toEqual({ missingKeys: [], unexpectedKeys: [], skippedKeys: [] });
+      expect(await m.namedParameters().get('0.weight')!.data()).toEqual(await source.namedParameters().get('0.weight')!.data());
+    }
+    const other = { 'fc.weight': tf.zeros([2, 2]), 'fc.bias': tf.zeros([2]) };
+    expect(() => source.loadStateDict(other, { strict: false })).toThrow(
+      /none of the 2 entries of the state dict is a name of this model \(e\.g\. 'fc\.weight'/,
+    );
+    const partial = source.loadStateDict({ '1.bias': sd['1.bias']!, 'extra.weight': tf.zeros([1]) }, { strict: false });
+    expect(partial.unexpectedKeys).toEqual(['extra.weight']);
+    expect(partial.missingKeys).toContain('0.weight');
+  });
 });
 
 describe('Conv2d', () => {
