@@ -22,13 +22,13 @@ export function registerEval(program: Command): void {
     .requiredOption('--checkpoint <run|file>', 'run folder, training checkpoint, or plain .safetensors weights (with --config)')
     .option('--config <file>', "config for the model and data (default: the run's own; required for plain weights)")
     .option('--data <root>', "dataset folder (default: the config's data.root)")
-    .option('--split <split>', 'test | train', 'test')
+    .option('--split <split>', "test | val (the run's data.val_split) | train", 'test')
     .option('--backend <name>', BACKEND_HELP)
     .option('--replicas <n>', "threads sharing each batch on wasm/cpu: N or 'auto' (one per core; same results)", 'auto')
     .option('--json', 'print one JSON object')
     .action(async (flags: EvalFlags) => {
-      if (flags.split !== 'test' && flags.split !== 'train')
-        throw new UsageError(`--split must be 'test' or 'train', got '${flags.split}'`);
+      if (flags.split !== 'test' && flags.split !== 'train' && flags.split !== 'val')
+        throw new UsageError(`--split must be 'test', 'val' or 'train', got '${flags.split}'`);
       const config = flags.config ? (await loadConfig(flags.config)).config : undefined;
       const r = await evaluate({
         checkpoint: flags.checkpoint,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ExperimentConfig, loadConfig, parseConfigText } from '../src/config/index.js';
-import { createRunLogger, type Logger, logToFile, train } from '../src/trainer/index.js';
+import { createRunLogger, type Logger, logToFile, type TrainResult, train } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, UsageError } from './errors.js';
 
 interface TrainFlags {
@@ -40,6 +40,14 @@ async function runOf(flags: TrainFlags): Promise<{ config: ExperimentConfig; run
   if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/quickstart.yaml) or --resume RUN');
   const { config } = await loadConfig(flags.config, overrides);
   return { config, runDir: resolve(flags.out ?? join('runs', `${basename(flags.config, extname(flags.config))}-${timestamp()}`)) };
+}
+
+function bestText(best: TrainResult['best']): string {
+  if (!best) return 'no evaluation';
+  const f = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+  return best.val_top1 !== null
+    ? `best val top-1 ${f(best.val_top1)} at epoch ${best.epoch} (test top-1 ${f(best.test_top1)})`
+    : `best test top-1 ${f(best.test_top1)} at epoch ${best.epoch}`;
 }
 
 /**
@@ -99,8 +107,13 @@ export function registerTrain(program: Command): void {
           process.exitCode = 130;
           return;
         }
-        const best = result.best ? `best test top-1 ${result.best.test_top1.toFixed(4)} at epoch ${result.best.epoch}` : 'no evaluation';
-        logger.info(`done: ${result.history.length} epochs, ${best}; run folder ${runDir}`);
+        logger.info(`done: ${result.history.length} epochs, ${bestText(result.best)}; run folder ${runDir}`);
+        const t = config.trainer;
+        if (result.history.length < t.epochs) {
+          logger.info(
+            `the schedule spans ${t.epochs} epochs: continue with --resume ${runDir} --set trainer.stop_after_epochs=N (or drop it)`,
+          );
+        }
       } finally {
         release();
         logger.flush();

@@ -1,5 +1,6 @@
 /**
- * archai-ts: archai's Shake-Shake zoo on TensorFlow.js.
+ * archai-ts: archai's model zoo and experiment runner on TensorFlow.js. The public API, listed
+ * explicitly: what is not here is internal and may change.
  *
  *   import { tf, setBackend, createModel } from 'archai-ts';
  *   await setBackend('auto');
@@ -37,9 +38,39 @@ export {
   SafetensorsError,
   type HostTensor,
 } from './io/index.js';
-export type { Model } from './models/model.js';
-export * from './models/shakeshake/index.js';
-export * from './nn/index.js';
+export type { Model, StageInfo } from './models/model.js';
+export {
+  ShakeResNet,
+  ShakeResNeXt,
+  ShakeBlock,
+  ShakeBottleNeck,
+  Shortcut,
+  shakeShake,
+  type ShakeResNetOptions,
+  type ShakeResNeXtOptions,
+  type ShakeOptions,
+  type ShakeVariant,
+} from './models/shakeshake/index.js';
+export {
+  Module,
+  StateDictError,
+  Conv2d,
+  BatchNorm2d,
+  Linear,
+  ReLU,
+  Sequential,
+  Generator,
+  manualSeed,
+  type ForwardOptions,
+  type StateDictOptions,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateRecord,
+  type WeightLayout,
+  type Conv2dOptions,
+  type BatchNorm2dOptions,
+  type LinearOptions,
+} from './nn/index.js';
 export {
   loadConfig,
   parseConfigText,
@@ -60,8 +91,10 @@ export {
   Optimizer,
   readCheckpoint,
   CheckpointError,
+  NotACheckpointError,
   TrainingDivergedError,
   ResumeError,
+  RunFolderError,
   createRunLogger,
   Replicas,
   ReplicaError,
@@ -69,6 +102,7 @@ export {
   type ReplicaCount,
   type ReplicasOptions,
   type TrainOptions,
+  type Checkpoint,
   type TrainResult,
   type EvaluateOptions,
   type EvaluateResult,

@@ -59,6 +59,15 @@ export const dataSchema = z
       .describe('Worker threads that prepare (augment, normalise) batches ahead of the model; 0 = on the main thread.'),
     limit_train: count(0).default(0).describe('Use only the first N training records (quick runs); 0 = all.'),
     limit_test: count(0).default(0).describe('Use only the first N test records; 0 = all.'),
+    val_split: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0)
+      .describe(
+        'Fraction of the training set held out for validation (seeded, class-stratified, never augmented), scored every epoch; ' +
+          'when set, the best checkpoint is chosen by val_top1 and the test set is only reported. 0 = no validation split.',
+      ),
     augment: augmentSchema.prefault({}),
     synthetic: syntheticSchema.prefault({}),
   })
@@ -128,7 +137,12 @@ export const scheduleSchema = z
 
 export const trainerSchema = z
   .strictObject({
-    epochs: count(1).default(1800).describe('Training epochs, warmup included.'),
+    epochs: count(1).default(1800).describe('Training epochs, warmup included: the length the schedule spans.'),
+    stop_after_epochs: count(1)
+      .optional()
+      .describe(
+        'Stop (with a checkpoint) after this many epochs of a run whose schedule spans `epochs`; --resume with a larger value continues exactly. Default: epochs.',
+      ),
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
     label_smoothing: z.number().min(0).lt(1).default(0).describe('Label smoothing of the cross-entropy loss; 0 = off.'),
@@ -182,6 +196,14 @@ function checkConsistency(c: ExperimentInput, ctx: z.RefinementCtx): void {
       code: 'custom',
       path: ['data', 'synthetic', 'num_classes'],
       message: `the synthetic set has ${synthClasses} classes but model.num_classes is ${c.model.num_classes}; make them equal (or drop data.synthetic.num_classes)`,
+    });
+  }
+  const stop = c.trainer.stop_after_epochs;
+  if (stop !== undefined && stop > c.trainer.epochs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['trainer', 'stop_after_epochs'],
+      message: `stop_after_epochs (${stop}) is beyond trainer.epochs (${c.trainer.epochs}), the length of the schedule; make it at most ${c.trainer.epochs}`,
     });
   }
   const s = c.trainer.schedule;

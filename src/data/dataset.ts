@@ -4,13 +4,14 @@
  * the finished batches into tensors, so nothing here depends on tfjs.
  */
 
+/** The splits the dataset files hold; the validation split is carved out of 'train' (val_split.ts). */
 export type Split = 'train' | 'test';
 
 export type ChannelTriple = [number, number, number];
 
 export interface ImageDataset {
   name: string;
-  split: Split;
+  split: Split | 'val';
   numClasses: number;
   /** Number of images. */
   length: number;

@@ -14,6 +14,7 @@ import type { ImageDataset, Split } from './dataset.js';
 import { downloadCifar, type DownloadOptions } from './download.js';
 import { DataError } from './errors.js';
 import { makeSynthetic, type SyntheticOptions } from './synthetic.js';
+import { holdOut } from './val_split.js';
 
 /** The datasets a config may name. */
 export const DATASET_NAMES = ['cifar10', 'cifar100', 'synthetic'] as const;
@@ -41,6 +42,8 @@ export interface DatasetSpec {
   downloadMd5?: string;
   /** Sizes and class count of the synthetic dataset. Default: see SyntheticOptions. */
   synthetic?: Omit<SyntheticOptions, 'seed'>;
+  /** Fraction of the training set held out as the 'val' split (class-stratified, by `seed`). Default 0: none. */
+  valSplit?: number;
 }
 
 /** Take the first `limit` images of a dataset (views, no copy). */
@@ -57,9 +60,19 @@ export function limitDataset(data: ImageDataset, limit: number | undefined): Ima
  */
 export async function loadDataset(
   spec: DatasetSpec,
-  split: Split,
+  split: Split | 'val',
   options: Omit<DownloadOptions, 'url' | 'md5'> = {},
 ): Promise<ImageDataset> {
+  const valSplit = spec.valSplit ?? 0;
+  if (split === 'val' && valSplit <= 0) throw new DataError('there is no validation split: set data.val_split, e.g. val_split: 0.1');
+  if (valSplit > 0 && split !== 'test') {
+    const parts = holdOut(await loadFileSplit(spec, 'train', options), valSplit, spec.seed ?? 0);
+    return parts[split];
+  }
+  return loadFileSplit(spec, split === 'val' ? 'train' : split, options);
+}
+
+async function loadFileSplit(spec: DatasetSpec, split: Split, options: Omit<DownloadOptions, 'url' | 'md5'>): Promise<ImageDataset> {
   if (!(DATASET_NAMES as readonly string[]).includes(spec.dataset)) {
     throw new DataError(`unknown dataset ${JSON.stringify(spec.dataset)}; use one of ${DATASET_NAMES.join(', ')}`);
   }
@@ -94,6 +107,7 @@ export { CIFAR_ARCHIVES, downloadCifar, type ArchiveSource, type DownloadOptions
 export { fetchToFile, type FetchOptions, type FetchResult } from './http.js';
 export { extractTar, type TarEntry } from './tar.js';
 export { makeSynthetic, type SyntheticOptions } from './synthetic.js';
+export { holdOut } from './val_split.js';
 export {
   EVAL_AUGMENT,
   applyAugment,

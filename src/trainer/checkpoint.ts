@@ -7,6 +7,13 @@ import type { GeneratorState } from '../util/random.js';
 import type { tf } from '../tf.js';
 import type { EpochMetrics } from './metrics.js';
 
+/** The best epoch so far: chosen by val_top1 with a validation split, else by test_top1. */
+export interface BestEpoch {
+  epoch: number;
+  val_top1: number | null;
+  test_top1: number | null;
+}
+
 /** Where training stands: everything besides the tensors that a resume needs to continue exactly. */
 export interface TrainingState {
   /** The epoch in progress (or the next one when `batch` is 0). */
@@ -20,7 +27,7 @@ export interface TrainingState {
   /** Train-loss and accuracy sums of the epoch in progress (float64, in step order). */
   partial: { lossSum: number; correct: number; seen: number; seconds: number };
   history: EpochMetrics[];
-  best: { epoch: number; test_top1: number } | null;
+  best: BestEpoch | null;
   model: string;
   backend: string;
   /** Data-parallel training replicas. */

@@ -27,6 +27,7 @@ export function datasetSpec(config: ExperimentConfig): DatasetSpec {
     limitTest: d.limit_test || undefined,
     seed: config.seed,
     synthetic: { trainSize: d.synthetic.train_size, testSize: d.synthetic.test_size, numClasses: d.synthetic.num_classes },
+    valSplit: d.val_split,
   };
 }
 
@@ -44,7 +45,7 @@ export async function trainLoader(config: ExperimentConfig): Promise<DataLoader>
 }
 
 /** An evaluation loader over a split: in order, only normalised (as the test set is during training). */
-export async function evalLoader(config: ExperimentConfig, split: 'train' | 'test'): Promise<DataLoader> {
+export async function evalLoader(config: ExperimentConfig, split: 'train' | 'test' | 'val'): Promise<DataLoader> {
   const d = config.data;
   return new DataLoader({
     dataset: await loadDataset(datasetSpec(config), split),
@@ -105,6 +106,8 @@ export interface TrainingParts {
   optimizer: Optimizer;
   train: DataLoader;
   test: DataLoader;
+  /** The validation split (data.val_split), or null. */
+  val: DataLoader | null;
   /** Threads sharing each training step. */
   trainReplicas: number;
   /** Threads for steps and evaluation (evaluation uses every core on the CPU backends), or null. */
@@ -115,6 +118,7 @@ export interface TrainingParts {
 export async function trainingParts(config: ExperimentConfig, resources: Resources, log: Logger): Promise<TrainingParts> {
   const train = resources.add(await trainLoader(config), (l) => l.close());
   const test = resources.add(await evalLoader(config, 'test'), (l) => l.close());
+  const val = config.data.val_split > 0 ? resources.add(await evalLoader(config, 'val'), (l) => l.close()) : null;
   const backend = await selectBackend(config, log);
   let trainReplicas: number;
   try {
@@ -127,5 +131,5 @@ export async function trainingParts(config: ExperimentConfig, resources: Resourc
   const optimizer = resources.add(buildOptimizer(config, model), (o) => o.dispose());
   const poolSize = Math.max(trainReplicas, resolveReplicaCount('auto', backend.name));
   const replicas = await startReplicas(config, backend.name, poolSize, resources);
-  return { backend, model, optimizer, train, test, trainReplicas, replicas };
+  return { backend, model, optimizer, train, test, val, trainReplicas, replicas };
 }

@@ -19,8 +19,8 @@ export interface EvaluateOptions {
   config?: ExperimentConfig;
   /** Reads the data from here instead of the config's data.root (not for synthetic data). */
   dataRoot?: string;
-  /** Default 'test'. */
-  split?: 'train' | 'test';
+  /** Default 'test'; 'val' is the run's validation hold-out (data.val_split). */
+  split?: 'train' | 'test' | 'val';
   /** Default: the config's backend. */
   backend?: BackendName;
   /** Data-parallel replicas on wasm and cpu (same results, one core each). Default 'auto': one per core. */
@@ -33,7 +33,7 @@ export interface EvaluateOptions {
 export interface EvaluateResult extends EvalMetrics {
   checkpoint: string;
   model: string;
-  split: 'train' | 'test';
+  split: 'train' | 'test' | 'val';
   /** The training epoch the checkpoint was taken at; null for plain weights. */
   epoch: number | null;
 }

@@ -11,9 +11,16 @@ export interface EpochMetrics {
   test_loss: number | null;
   test_top1: number | null;
   test_top5: number | null;
+  /** Validation scores (data.val_split), null without a validation split. */
+  val_loss: number | null;
+  val_top1: number | null;
+  val_top5: number | null;
   images_per_s: number;
   seconds: number;
+  /** The best epoch so far: by val_top1 with a validation split, else by test_top1. */
   best_epoch: number | null;
+  best_val_top1: number | null;
+  /** The test top-1 of the best epoch (null when that epoch was not tested). */
   best_test_top1: number | null;
 }
 
@@ -27,7 +34,11 @@ export const DETERMINISTIC_KEYS = [
   'test_loss',
   'test_top1',
   'test_top5',
+  'val_loss',
+  'val_top1',
+  'val_top5',
   'best_epoch',
+  'best_val_top1',
   'best_test_top1',
 ] as const;
 
@@ -40,6 +51,9 @@ const CSV_KEYS: Array<keyof EpochMetrics> = [
   'test_loss',
   'test_top1',
   'test_top5',
+  'val_loss',
+  'val_top1',
+  'val_top5',
   'images_per_s',
   'seconds',
 ];

@@ -1,8 +1,8 @@
 /**
  * What a resume may change of a run's config. A run resumed is only the run continued when nothing
  * that alters its results differs: the keys below do not (where the data lives, how often to log or
- * checkpoint, threads and backend, which a warning covers), and `trainer.epochs` may grow (the
- * schedule then spans the new length). Anything else needs the user's explicit `allowed` list.
+ * checkpoint, where to stop, threads and backend, which a warning covers), and `trainer.epochs`
+ * may grow (the schedule then spans the new length). Anything else needs the user's explicit `allowed` list.
  */
 import { type ExperimentConfig, parseConfigText } from '../config/index.js';
 import { ResumeError } from './errors.js';
@@ -20,6 +20,7 @@ const HARMLESS = [
   'trainer.eval_every',
   'trainer.checkpoint_every',
   'trainer.keep_checkpoints',
+  'trainer.stop_after_epochs',
 ];
 
 export interface ConfigChange {

@@ -6,14 +6,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dumpConfig, type ExperimentConfig } from '../config/index.js';
+import type { DataLoader } from '../data/index.js';
 import type { ScheduleContext } from '../engine/schedule.js';
 import { tf } from '../tf.js';
 import { Generator } from '../util/random.js';
-import { type Checkpoint, CheckpointError, readCheckpoint, type TrainingState, writeCheckpoint } from './checkpoint.js';
+import { type BestEpoch, type Checkpoint, CheckpointError, readCheckpoint, type TrainingState, writeCheckpoint } from './checkpoint.js';
 import { type TrainingParts, trainingParts } from './components.js';
 import { trainEpoch } from './epoch.js';
 import { ResumeError } from './errors.js';
-import { evaluateModel } from './evaluate_model.js';
+import { type EvalMetrics, evaluateModel } from './evaluate_model.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { EpochMetrics } from './metrics.js';
 import { Progress } from './progress.js';
@@ -46,10 +47,15 @@ export interface TrainOptions {
 export interface TrainResult {
   runDir: string;
   history: EpochMetrics[];
-  best: { epoch: number; test_top1: number } | null;
+  best: BestEpoch | null;
   interrupted: boolean;
   /** The checkpoint written last. */
   checkpoint: string | null;
+}
+
+/** The epoch this invocation trains up to: trainer.stop_after_epochs, else the schedule's length. */
+export function stopEpoch(config: ExperimentConfig): number {
+  return Math.min(config.trainer.stop_after_epochs ?? config.trainer.epochs, config.trainer.epochs);
 }
 
 /** A run in progress: its parts, its folder and where training stands. */
@@ -217,7 +223,7 @@ async function loop(run: Run): Promise<TrainResult> {
     interrupted,
     checkpoint: run.last?.path ?? null,
   });
-  while (state.epoch < config.trainer.epochs) {
+  while (state.epoch < stopEpoch(config)) {
     if (options.signal?.aborted) return result(await stop(run));
     const p = run.parts;
     const epoch = await trainEpoch({
@@ -239,40 +245,65 @@ async function stop(run: Run): Promise<true> {
   return true;
 }
 
-/** Evaluation, metrics, the log line and the checkpoints due at the end of an epoch. */
+/** Scores the model on a split with a progress bar; null when `loader` is null or not due. */
+async function score(run: Run, loader: DataLoader | null, what: string): Promise<EvalMetrics | null> {
+  if (!loader) return null;
+  const { parts, progress } = run;
+  progress.startEval(`epoch ${run.state.epoch + 1}/${run.config.trainer.epochs} ${what}`, loader.numBatches);
+  try {
+    return await evaluateModel(parts.model, loader, 0, parts.replicas, (done) => progress.tick(done));
+  } finally {
+    progress.end();
+  }
+}
+
+/** Whether `epoch` (0-based) ends the run, as far as this invocation goes. */
+const finalEpoch = (run: Run, epoch: number) => epoch + 1 === stopEpoch(run.config);
+
+/** Validation every epoch, the test set on eval_every epochs and the last; the best epoch by val (else test) top-1. */
+async function scoreEpoch(run: Run) {
+  const { state, config, parts } = run;
+  const epoch = state.epoch;
+  const val = await score(run, parts.val, 'val');
+  const testDue = (epoch + 1) % config.trainer.eval_every === 0 || finalEpoch(run, epoch);
+  const test = await score(run, testDue ? parts.test : null, 'test');
+  const top1 = parts.val ? val!.top1 : test?.top1;
+  const previous = state.best && (parts.val ? state.best.val_top1 : state.best.test_top1);
+  const isBest = top1 !== undefined && (previous == null || top1 > previous);
+  if (isBest) state.best = { epoch: epoch + 1, val_top1: val?.top1 ?? null, test_top1: test?.top1 ?? null };
+  return { val, test, isBest };
+}
+
+/** Metrics, the log line and the checkpoints due at the end of an epoch. */
 async function finishEpoch(run: Run, lr: number, trainSeconds: number): Promise<void> {
-  const { state, config, parts, progress } = run;
+  const { state, config } = run;
   const t = config.trainer;
   const epoch = state.epoch;
-  const isLast = epoch + 1 === t.epochs;
-  let test = null;
   const evalStart = Date.now();
-  if ((epoch + 1) % t.eval_every === 0 || isLast) {
-    progress.startEval(`epoch ${epoch + 1}/${t.epochs} test`, parts.test.numBatches);
-    try {
-      test = await evaluateModel(parts.model, parts.test, 0, parts.replicas, (done) => progress.tick(done));
-    } finally {
-      progress.end();
-    }
-  }
-  const isBest = test !== null && (state.best === null || test.top1 > state.best.test_top1);
-  if (isBest) state.best = { epoch: epoch + 1, test_top1: test!.top1 };
+  const { val, test, isBest } = await scoreEpoch(run);
   const { lossSum, correct, seen } = state.partial;
   const metrics: EpochMetrics = {
     ...{ epoch: epoch + 1, step: state.step, lr, train_loss: lossSum / seen, train_top1: correct / seen },
     ...{ test_loss: test?.loss ?? null, test_top1: test?.top1 ?? null, test_top5: test?.top5 ?? null },
+    ...{ val_loss: val?.loss ?? null, val_top1: val?.top1 ?? null, val_top5: val?.top5 ?? null },
     ...{ images_per_s: seen / Math.max(trainSeconds, 1e-9), seconds: trainSeconds + (Date.now() - evalStart) / 1000 },
-    ...{ best_epoch: state.best?.epoch ?? null, best_test_top1: state.best?.test_top1 ?? null },
+    ...{
+      best_epoch: state.best?.epoch ?? null,
+      best_val_top1: state.best?.val_top1 ?? null,
+      best_test_top1: state.best?.test_top1 ?? null,
+    },
   };
   state.history.push(metrics);
   Object.assign(state, { epoch: epoch + 1, batch: 0, partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 } });
   await run.folder.appendEpoch(metrics, state.history);
-  const testText = test ? `, test loss ${test.loss.toFixed(4)} top1 ${test.top1.toFixed(4)} top5 ${test.top5.toFixed(4)}` : '';
+  const scores = (name: string, m: EvalMetrics | null) =>
+    m ? `, ${name} loss ${m.loss.toFixed(4)} top1 ${m.top1.toFixed(4)} top5 ${m.top5.toFixed(4)}` : '';
   run.log.info(
     metrics,
-    `epoch ${metrics.epoch}/${t.epochs}: train loss ${metrics.train_loss.toFixed(4)} top1 ${metrics.train_top1.toFixed(4)}${testText}, lr ${lr.toPrecision(3)}, ${metrics.images_per_s.toFixed(1)} img/s`,
+    `epoch ${metrics.epoch}/${t.epochs}: train loss ${metrics.train_loss.toFixed(4)} top1 ${metrics.train_top1.toFixed(4)}` +
+      `${scores('val', val)}${scores('test', test)}, lr ${lr.toPrecision(3)}, ${metrics.images_per_s.toFixed(1)} img/s`,
   );
-  if ((epoch + 1) % t.checkpoint_every === 0 || isLast || isBest) await saveCheckpoint(run, isBest);
+  if ((epoch + 1) % t.checkpoint_every === 0 || finalEpoch(run, epoch) || isBest) await saveCheckpoint(run, isBest);
   await run.options.onEpoch?.(metrics);
 }
 

@@ -79,7 +79,7 @@ describe.skipIf(!existsSync(CLI))('archai-ts CLI', () => {
     expectOneLineError(run('eval', '--checkpoint', 'nothing-here'), /checkpoint .*nothing-here: no such file/);
     writeFileSync(join(tmp, 'junk.safetensors'), 'not a checkpoint at all');
     expectOneLineError(run('eval', '--checkpoint', 'junk.safetensors'), /junk\.safetensors is corrupt or truncated/);
-    expectOneLineError(run('eval', '--checkpoint', 'x', '--split', 'val'), /--split must be 'test' or 'train', got 'val'/);
+    expectOneLineError(run('eval', '--checkpoint', 'x', '--split', 'dev'), /--split must be 'test', 'val' or 'train', got 'dev'/);
     // The same flag and wording as bench --replicas.
     expectOneLineError(run('eval', '--checkpoint', 'x', '--replicas', 'two'), /--replicas must be an integer >= 1, got 'two'/);
     expectOneLineError(run('train'), /give --config FILE/);

@@ -24,6 +24,7 @@ describe('config defaults', () => {
         workers: 1,
         limit_train: 0,
         limit_test: 0,
+        val_split: 0,
         augment: { crop_padding: 4, hflip: true, cutout: 0, normalize: true },
         synthetic: { train_size: 1024, test_size: 256, num_classes: 10 },
       },

@@ -88,6 +88,32 @@ describe('train', () => {
     expect(pick(readJsonl(join(dir2, 'metrics.jsonl')))).toEqual(pick(straight));
   });
 
+  it('stops after stop_after_epochs with a checkpoint, and a resume with more continues to the same metrics', async () => {
+    const dir = join(tmp, 'budget');
+    const first = await train(tinyConfig('  stop_after_epochs: 1'), { outDir: dir });
+    expect([first.interrupted, first.history.length]).toEqual([false, 1]);
+    expect((await readCheckpoint(join(dir, 'checkpoints', 'last.safetensors'))).state.epoch).toBe(1);
+    const rest = await train(tinyConfig(), { resume: dir });
+    expect(pick(rest.history)).toEqual(pick(straight));
+  });
+
+  it('holds out a validation split, scores it every epoch and picks the best checkpoint by it; eval --split val reproduces it', async () => {
+    const dir = join(tmp, 'val');
+    const cfg = tinyConfig('  eval_every: 2');
+    const r = await train({ ...cfg, data: { ...cfg.data, val_split: 0.25 }, trainer: { ...cfg.trainer, epochs: 3 } }, { outDir: dir });
+    const h = r.history;
+    expect(h.map((m) => m.val_top1 === null)).toEqual([false, false, false]);
+    expect(h.map((m) => m.test_top1 === null)).toEqual([true, false, false]);
+    const vals = h.map((m) => m.val_top1!);
+    const bestEpoch = vals.indexOf(Math.max(...vals)) + 1;
+    expect(r.best).toEqual({ epoch: bestEpoch, val_top1: vals[bestEpoch - 1], test_top1: h[bestEpoch - 1]!.test_top1 });
+    const best = await readCheckpoint(join(dir, 'checkpoints', 'best.safetensors'));
+    expect(best.state.epoch).toBe(bestEpoch);
+    const e = await evaluate({ checkpoint: dir, split: 'val' });
+    expect([e.n, e.top1, e.loss]).toEqual([12, h[2]!.val_top1, h[2]!.val_loss]);
+    expect(readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0]).toContain('val_loss,val_top1,val_top5');
+  });
+
   it('resumes from an interruption in the middle of an epoch to the same metrics', async () => {
     const dir = join(tmp, 'resume-mid');
     const controller = new AbortController();

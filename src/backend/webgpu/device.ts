@@ -113,11 +113,6 @@ const LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-/** The adapter of the webgpu backend, once it has been loaded. */
-export function webgpuAdapter(): AdapterDescription | undefined {
-  return active ? { ...active.adapter } : undefined;
-}
-
 /** Facts about the running webgpu device (for logs and benchmarks); undefined before loading. */
 export function webgpuDeviceInfo():
   | {
