@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Make the PyTorch reference fixtures in test/fixtures/torch/ from archai's own Shake-Shake code.
+"""Make the PyTorch reference fixtures in test/fixtures/torch/ from archai's own model code.
 
-archai's code is never committed here. At run time the three model files are read out of a git
-checkout / mirror of microsoft/archai (`--archai-git DIR`, env ARCHAI_GIT) into the git-ignored
-folder `.archai/` as the package `archai.supergraph.models.shakeshake` (with empty `__init__.py`
-files of our own: archai's own ones import the whole library), and imported from there.
+archai's code is never committed here. At run time its model files (Shake-Shake, WideResNet,
+PyramidNet and ShakeDrop) are read out of a git checkout / mirror of microsoft/archai
+(`--archai-git DIR`, env ARCHAI_GIT) into the git-ignored folder `.archai/` as the packages
+`archai.supergraph.models[.shakeshake]` (with empty `__init__.py` files of our own: archai's own
+ones import the whole library), and imported from there.
 
 Shake-Shake draws alpha (forward) and beta (backward) at random per sample, and archai draws them
 with torch.cuda.FloatTensor, i.e. on CUDA only. Random draws cannot be matched across frameworks, so
 for the fixtures ShakeShake is replaced by the deterministic "even" mode: alpha = 0.5 in training and
 in eval, beta = 0.5 in backward. (In eval archai already uses alpha = 0.5, so eval outputs are exact.)
+ShakeDrop likewise runs in the deterministic "keep" mode (every gate open in training); see
+load_families() for that and the other two patches the WideResNet and PyramidNet cases need.
 
 Usage: python3 scripts/make_torch_fixtures.py [--archai-git DIR] [--archai-rev REV] [--out DIR]
 (`npm run fixtures`). Needs torch and numpy; if the `python3` found first lacks torch, the script
@@ -30,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARCHAI_GIT = '/work/.mirror/microsoft+archai/repo'
 PKG_PATH = 'archai/supergraph/models/shakeshake'
 ARCHAI_FILES = ('shakeshake.py', 'shake_resnet.py', 'shake_resnext.py')
+MODELS_PATH = 'archai/supergraph/models'
+FAMILY_FILES = ('wideresnet.py', 'pyramidnet.py', 'shakedrop.py')
 SEED = 20240611
 
 
@@ -66,7 +71,8 @@ def git_dir_of(path: str) -> str:
 
 
 def extract_archai(archai_git: str, rev: str) -> str:
-    """Copy archai's three Shake-Shake files into .archai/ as a minimal package; return the commit."""
+    """Copy archai's Shake-Shake, WideResNet, PyramidNet and ShakeDrop files into .archai/ as a minimal
+    package; return the commit."""
     gd = git_dir_of(archai_git)
 
     def git(*args: str) -> str:
@@ -87,6 +93,8 @@ def extract_archai(archai_git: str, rev: str) -> str:
         (d / '__init__.py').write_text('')
     for name in ARCHAI_FILES:
         (pkg / name).write_text(git('show', f'{commit}:{PKG_PATH}/{name}'))
+    for name in FAMILY_FILES:
+        (base / MODELS_PATH / name).write_text(git('show', f'{commit}:{MODELS_PATH}/{name}'))
     return commit
 
 
@@ -358,6 +366,214 @@ def dump_keys_json(data: dict) -> str:
     return text
 
 
+# ---------------------------------------------------------------------------------------------------
+# WideResNet and PyramidNet (ShakeDrop)
+#
+# Their fixtures carry no weights: every state entry is made from test/helpers.ts's lcgValues (an
+# LCG, exact in float32 on both sides) seeded by the FNV-1a hash of its key, by the rule in
+# lcg_state(), which the TypeScript test repeats. That halves the files (the gradients are as large
+# as the weights), keeping the new fixtures well under 1 MB.
+
+
+def load_families():
+    """archai's WideResNet, PyramidNet and ShakeDrop, patched to run deterministically on the CPU."""
+    import types
+
+    import torch
+    from archai.supergraph.models import pyramidnet, shakedrop, wideresnet
+
+    loaded = Path(pyramidnet.__file__).resolve()
+    assert loaded.is_relative_to((ROOT / '.archai').resolve()), f'imported archai from {loaded}'
+
+    class KeepShakeDrop(torch.autograd.Function):
+        """ShakeDrop's deterministic 'keep' mode: every gate open in training (identity forward and
+        backward); eval (1 - p_drop)·x, exactly archai's. archai's own draws the gate, alpha and beta
+        with torch.cuda.FloatTensor, at random and on CUDA only."""
+
+        @staticmethod
+        def forward(ctx, x, training=True, p_drop=0.5, alpha_range=(-1, 1)):
+            return x.clone() if training else (1 - p_drop) * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, None, None, None
+
+    class CpuTorch:
+        """torch for pyramidnet.py, whose zero channels come from torch.cuda.FloatTensor (CUDA only):
+        the same zeros made on the CPU; everything else is torch itself."""
+
+        cuda = types.SimpleNamespace(FloatTensor=torch.FloatTensor)
+
+        def __getattr__(self, name):
+            return getattr(torch, name)
+
+    # ShakeDrop.forward and the blocks' forward look these names up in module globals at call time.
+    shakedrop.ShakeDropFunction = KeepShakeDrop
+    pyramidnet.torch = CpuTorch()
+    return {'WideResNet': wideresnet.WideResNet, 'PyramidNet': pyramidnet.PyramidNet}
+
+
+def pytorch_bn_momentum(model) -> None:
+    """archai's WideBasic and WideResNet build BatchNorm2d(momentum=0.9): TensorFlow's decay
+    convention in PyTorch's argument, where it weights the newest batch 0.9. archai-ts keeps
+    PyTorch's (and the WRN paper's) 0.1, so the fixtures do too."""
+    import torch.nn as nn
+
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0.1
+
+
+def fnv1a(text: str) -> int:
+    h = 0x811C9DC5
+    for b in text.encode('utf-8'):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def lcg_values(n: int, seed: int):
+    """test/helpers.ts's lcgValues: s = 1664525·s + 1013904223 mod 2^32, value s/2^31 − 1 in float32."""
+    import numpy as np
+
+    out = np.empty(n, np.float64)
+    s = seed & 0xFFFFFFFF
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = s / 2**31 - 1
+    return out.astype(np.float32)
+
+
+def lcg_entry(key: str, shape: list[int], keys: set[str]):
+    """One state entry by the rule the TypeScript test repeats: u = lcg_values(numel, fnv1a(key)) in
+    float32, then (in float64, rounded once to float32) BN weight and running_var 1 + u/2, BN bias and
+    running_mean u/5, conv and linear weights u/sqrt(fan_in), their biases u/10, counters 0."""
+    import numpy as np
+
+    owner, leaf = key.rsplit('.', 1)
+    n = int(np.prod(shape)) if shape else 1
+    if leaf == 'num_batches_tracked':
+        return np.zeros(shape, np.int64)
+    u = lcg_values(n, fnv1a(key)).astype(np.float64)
+    is_bn = f'{owner}.running_mean' in keys
+    if leaf == 'running_var' or (is_bn and leaf == 'weight'):
+        v = 1 + u / 2
+    elif leaf == 'running_mean' or (is_bn and leaf == 'bias'):
+        v = u / 5
+    elif leaf == 'weight':
+        v = u / np.sqrt(float(np.prod(shape[1:])))
+    elif leaf == 'bias':
+        v = u / 10
+    else:
+        raise ValueError(f'no LCG rule for {key}')
+    return v.astype(np.float32).reshape(shape)
+
+
+def lcg_state(model) -> None:
+    import torch
+
+    sd = model.state_dict()
+    keys = set(sd)
+    model.load_state_dict({k: torch.from_numpy(lcg_entry(k, list(v.shape), keys)) for k, v in sd.items()})
+
+
+def case_family(A, torch, meta: dict, name: str, make, num_classes: int, batch: int = 4):
+    """A registry name's network with LCG weights and an LCG input [batch,3,32,32] (key 'input'):
+    labels, eval_logits, train_logits, loss, grad.*, after.* (no state.*: see lcg_state)."""
+    import torch.nn.functional as F
+
+    model = make()
+    lcg_state(model)
+    x = torch.from_numpy(lcg_values(batch * 3 * 32 * 32, fnv1a('input')).reshape(batch, 3, 32, 32))
+    labels = torch.arange(batch) * 7 % num_classes
+    rec, missing = run_case(model, x, lambda logits: F.cross_entropy(logits, labels), 'logits')
+    assert not missing, missing
+    for k in [k for k in rec if k.startswith('state.')] + ['_input_grad']:
+        del rec[k]
+    rec['labels'] = labels.to(torch.int32)
+    return rec, {**meta, 'model': name, 'num_classes': str(num_classes), 'weights': 'lcg_state (see README)',
+                 'input': f'lcg_values({batch}*3*32*32, fnv1a("input")) as [{batch},3,32,32]',
+                 'loss': 'F.cross_entropy(train_logits, labels) (mean)'}
+
+
+def family_cases(A, torch, meta: dict) -> list:
+    def wrn(depth, k, n_classes):
+        def make():
+            torch.manual_seed(0)
+            m = A['WideResNet'](depth, k, dropout_rate=0.0, n_classes=n_classes)
+            pytorch_bn_momentum(m)
+            return m
+        return make
+
+    def pyramid(depth, alpha, n_classes, bottleneck):
+        def make():
+            torch.manual_seed(0)
+            return A['PyramidNet']('cifar10', depth, alpha, n_classes, bottleneck=bottleneck)
+        return make
+
+    meta = {**meta, 'shakedrop_mode': 'keep: gates open in training (identity), eval (1 - p_drop)·x'}
+    return [
+        ('wide_resnet10_1.safetensors', lambda: case_family(A, torch, meta, 'wide_resnet10_1', wrn(10, 1, 10), 10)),
+        ('pyramidnet14_a10.safetensors', lambda: case_family(A, torch, meta, 'pyramidnet14_a10', pyramid(14, 10, 10, False), 10)),
+        ('pyramidnet11_a9_bottleneck_c100.safetensors',
+         lambda: case_family(A, torch, meta, 'pyramidnet11_a9_bottleneck', pyramid(11, 9, 100, True), 100)),
+    ]
+
+
+FAMILY_KEY_MODELS = [
+    # name, class, args, keys in full (else only their count and a SHA-256 of the 'key shape' lines)
+    ('wide_resnet10_1', 'WideResNet', (10, 1, 0.0, 10), True),
+    ('wide_resnet40_2', 'WideResNet', (40, 2, 0.0, 10), True),
+    ('wide_resnet28_10', 'WideResNet', (28, 10, 0.0, 10), True),
+    ('pyramidnet14_a10', 'PyramidNet', ('cifar10', 14, 10, 10, False), True),
+    ('pyramidnet11_a9_bottleneck', 'PyramidNet', ('cifar10', 11, 9, 100, True), True),
+    ('pyramidnet110_a270', 'PyramidNet', ('cifar10', 110, 270, 10, False), False),
+    ('pyramidnet272_a200_bottleneck', 'PyramidNet', ('cifar10', 272, 200, 10, True), False),
+]
+
+
+def family_state_dict_keys(A, torch) -> dict:
+    import hashlib
+
+    result = {}
+    for name, cls_name, args, full in FAMILY_KEY_MODELS:
+        torch.manual_seed(0)
+        model = build_for_keys(A[cls_name], args, torch)
+        keys = [[k, list(v.shape)] for k, v in model.state_dict().items()]
+        lines = ''.join(f'{k} {",".join(map(str, s))}\n' for k, s in keys)
+        result[name] = {
+            'class': cls_name,
+            'args': list(args),
+            'num_classes': args[-1] if cls_name == 'WideResNet' else args[3],
+            'trainable_params': sum(p.numel() for p in model.parameters() if p.requires_grad),
+            'num_keys': len(keys),
+            'keys_sha256': hashlib.sha256(lines.encode('utf-8')).hexdigest(),
+            **({'keys': keys} if full else {}),
+        }
+    return result
+
+
+def dump_family_keys_json(data: dict) -> str:
+    """One state_dict entry per line, as state_dict_keys.json."""
+    lines = ['{']
+    models = list(data.items())
+    for mi, (name, m) in enumerate(models):
+        head = {k: v for k, v in m.items() if k != 'keys'}
+        body = json.dumps(head, separators=(', ', ': '))[1:-1]
+        if 'keys' not in m:
+            lines.append(f'  {json.dumps(name)}: {{{body}}}' + (',' if mi < len(models) - 1 else ''))
+            continue
+        lines.append(f'  {json.dumps(name)}: {{{body},')
+        lines.append('    "keys": [')
+        for ki, k in enumerate(m['keys']):
+            lines.append(f'      {json.dumps(k, separators=(",", ":"))}' + (',' if ki < len(m['keys']) - 1 else ''))
+        lines.append('    ]')
+        lines.append('  }' + (',' if mi < len(models) - 1 else ''))
+    lines.append('}')
+    text = '\n'.join(lines) + '\n'
+    assert json.loads(text) == data
+    return text
+
+
 def main() -> None:
     ensure_torch()
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -393,6 +609,16 @@ def main() -> None:
         tensors, md = make()
         write_safetensors(out / fname, tensors, md)
         print(f'[fixtures] {fname}: {len(tensors)} tensors, {(out / fname).stat().st_size} bytes')
+
+    F = load_families()
+    for fname, make in family_cases(F, torch, meta):
+        tensors, md = make()
+        write_safetensors(out / fname, tensors, md)
+        print(f'[fixtures] {fname}: {len(tensors)} tensors, {(out / fname).stat().st_size} bytes')
+    fkeys = family_state_dict_keys(F, torch)
+    (out / 'family_state_dict_keys.json').write_text(dump_family_keys_json(fkeys))
+    for name, m in fkeys.items():
+        print(f'[fixtures] {name}: {m["num_keys"]} keys, trainable {m["trainable_params"]:,}')
 
     keys = state_dict_keys(A, torch)
     (out / 'state_dict_keys.json').write_text(dump_keys_json(keys))

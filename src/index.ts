@@ -51,6 +51,16 @@ export {
   type ShakeOptions,
   type ShakeVariant,
 } from './models/shakeshake/index.js';
+export { WideResNet, WideBasic, type WideResNetConfig, type WideResNetOptions } from './models/wideresnet/index.js';
+export {
+  PyramidNet,
+  PyramidBasicBlock,
+  PyramidBottleneck,
+  shakeDrop,
+  type PyramidNetConfig,
+  type PyramidNetOptions,
+  type ShakeDropOptions,
+} from './models/pyramidnet/index.js';
 export {
   Module,
   StateDictError,

@@ -3,6 +3,8 @@
  * and one line here; the registry, configs, the CLI and the trainer take it from this list.
  */
 import type { AnyModelFamily } from './family.js';
+import { pyramidNetFamily } from './pyramidnet/family.js';
 import { shakeResNetFamily, shakeResNeXtFamily } from './shakeshake/family.js';
+import { wideResNetFamily } from './wideresnet/family.js';
 
-export const MODEL_FAMILIES: readonly AnyModelFamily[] = [shakeResNetFamily, shakeResNeXtFamily];
+export const MODEL_FAMILIES: readonly AnyModelFamily[] = [shakeResNetFamily, shakeResNeXtFamily, wideResNetFamily, pyramidNetFamily];

@@ -17,3 +17,6 @@ export { ReLU } from './relu.js';
 export { Sequential, chainProfiles } from './sequential.js';
 export { Generator, type GeneratorState } from '../util/random.js';
 export { manualSeed, getDefaultGenerator, withoutInitialValues } from './init.js';
+export { Dropout } from './dropout.js';
+export { uniformRows, type BatchRows } from './row_draws.js';
+export { GlobalAvgPool } from './global_avg_pool.js';

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
 import { createModel, listModels } from '../../src/registry/index.js';
+import { withoutInitialValues } from '../../src/nn/init.js';
 import { tf } from '../../src/tf.js';
 
 beforeAll(async () => {
@@ -8,10 +9,11 @@ beforeAll(async () => {
 });
 
 describe('every registered name', () => {
-  it.each([...listModels(), ...listModels('*', { aliases: true }).filter((n) => !listModels().includes(n)), 'shake_resnet8_2x8d'])(
+  // Zero weights: the point is that each network builds and runs; drawing 36M weights adds only time.
+  it.each([...listModels(), 'shake_resnet8_2x8d'])(
     '%s builds and runs forward on a small input',
     async (name) => {
-      const model = createModel(name, { numClasses: 7 });
+      const model = withoutInitialValues(() => createModel(name, { numClasses: 7 }));
       try {
         const logits = model.forward(tf.randomNormal([1, 8, 8, 3], 0, 1, 'float32', 1), { training: false });
         expect(logits.shape).toEqual([1, 7]);

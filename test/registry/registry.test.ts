@@ -9,13 +9,18 @@ import { ShakeResNeXt } from '../../src/models/shakeshake/shake_resnext.js';
 describe('listModels', () => {
   it('lists the zoo in natural order and filters with wildcards', () => {
     expect(listModels()).toEqual([
+      'pyramidnet110_a270',
+      'pyramidnet272_a200_bottleneck',
       'shake_resnet26_2x32d',
       'shake_resnet26_2x64d',
       'shake_resnet26_2x96d',
       'shake_resnet26_2x112d',
       'shake_resnext26_2x4x96d',
       'shake_resnext29_2x4x64d',
+      'wide_resnet28_10',
+      'wide_resnet40_2',
     ]);
+    expect(listModels('*', { family: 'wide_resnet' })).toEqual(['wide_resnet28_10', 'wide_resnet40_2']);
     expect(listModels('shake_resnet*_2x?2d')).toEqual(['shake_resnet26_2x32d']);
     expect(listModels('*resnext*')).toEqual(['shake_resnext26_2x4x96d', 'shake_resnext29_2x4x64d']);
     expect(listModels('SHAKESHAKE*', { aliases: true })).toEqual([

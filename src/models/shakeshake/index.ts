@@ -4,7 +4,7 @@ export { Shortcut, type ShortcutOptions } from './shortcut.js';
 export { ShakeUnit, type ShakeUnitOptions } from './shake_unit.js';
 export { ShakeBlock, type ShakeBlockOptions } from './shake_block.js';
 export { ShakeBottleNeck, type ShakeBottleNeckOptions } from './shake_bottleneck.js';
-export { ShakeNet, archaiConvStd, type ShakeNetOptions } from './shake_net.js';
+export { ShakeNet, type ShakeNetOptions } from './shake_net.js';
 export { ShakeResNet, shakeResNetError, type ShakeResNetOptions } from './shake_resnet.js';
 export { ShakeResNeXt, shakeResNeXtError, type ShakeResNeXtOptions } from './shake_resnext.js';
 export { shakeResNetFamily, shakeResNeXtFamily } from './family.js';

@@ -16,6 +16,7 @@ import type { Sequential } from '../../nn/sequential.js';
 import type { Model, StageInfo } from '../model.js';
 import { type ResolvedShakeOptions, resolveOptions, type ShakeOptions, type ShakeVariant, shakeVariantSchema } from './options.js';
 import { resolveShakeOptions } from './shake_shake.js';
+import { archaiConvStd } from '../archai_init.js';
 
 export interface ShakeNetOptions {
   numClasses?: number;
@@ -24,9 +25,6 @@ export interface ShakeNetOptions {
   /** Seeds the initial weights and the shake draws. Default 0. */
   seed?: number;
 }
-
-/** archai's conv init: N(0, sqrt(2 / (k·k·out))). */
-export const archaiConvStd = (kernelSize: number, outChannels: number): number => Math.sqrt(2 / (kernelSize * kernelSize * outChannels));
 
 /**
  * What ShakeResNet and ShakeResNeXt share: a 3x3 stem, three stages, ReLU, global average pool

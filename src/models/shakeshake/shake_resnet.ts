@@ -4,7 +4,8 @@ import { Linear } from '../../nn/linear.js';
 import { Generator } from '../../util/random.js';
 import { Sequential } from '../../nn/sequential.js';
 import { ShakeBlock } from './shake_block.js';
-import { archaiConvStd, ShakeNet, type ShakeNetOptions } from './shake_net.js';
+import { archaiConvStd } from '../archai_init.js';
+import { ShakeNet, type ShakeNetOptions } from './shake_net.js';
 
 export interface ShakeResNetOptions extends ShakeNetOptions {
   /** 6n + 2: n ShakeBlocks a stage. */

@@ -4,7 +4,8 @@ import { Linear } from '../../nn/linear.js';
 import { Generator } from '../../util/random.js';
 import { Sequential } from '../../nn/sequential.js';
 import { ShakeBottleNeck } from './shake_bottleneck.js';
-import { archaiConvStd, ShakeNet, type ShakeNetOptions } from './shake_net.js';
+import { archaiConvStd } from '../archai_init.js';
+import { ShakeNet, type ShakeNetOptions } from './shake_net.js';
 
 export interface ShakeResNeXtOptions extends ShakeNetOptions {
   /** 9n + 2 (archai floors (depth − 2) / 9): n ShakeBottleNecks a stage. */

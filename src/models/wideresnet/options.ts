@@ -1,0 +1,27 @@
+/** The options of the WideResNet family: the config's `model` section and createModel validate against this schema. */
+import { z } from 'zod';
+
+export const wideResNetOptionsSchema = z.strictObject({
+  dropRate: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe(
+      "Dropout probability between the two convolutions of every block, in training. 0 (archai's get_model) draws nothing; " +
+        'the WRN paper uses 0.3 on CIFAR.',
+    ),
+});
+
+export type WideResNetOptions = z.input<typeof wideResNetOptionsSchema>;
+export type ResolvedWideResNetOptions = z.output<typeof wideResNetOptionsSchema>;
+
+/** Options resolved against the schema, or a RangeError naming the first problem (for direct callers of the classes). */
+export function resolveWideResNetOptions(value: unknown): ResolvedWideResNetOptions {
+  const r = wideResNetOptionsSchema.safeParse(value ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new RangeError(`${issue.path.join('.') || 'options'}: ${issue.message}`);
+  }
+  return r.data;
+}
