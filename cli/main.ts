@@ -6,6 +6,7 @@ import { registerDescribe } from './describe.js';
 import { reportError } from './errors.js';
 import { registerEval } from './eval.js';
 import { registerList } from './list.js';
+import { registerPlot } from './plot.js';
 import { registerSchema } from './schema.js';
 import { registerTrain } from './train.js';
 import { tf } from '../src/tf.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerSchema(program);
   registerBench(program);
+  registerPlot(program);
   return program;
 }
 

@@ -119,4 +119,5 @@ export {
   type EpochMetrics,
   type OptimizerOptions,
 } from './trainer/index.js';
+export { renderCurvesSvg, renderParetoSvg, curvesSpec, paretoSpec, type CurvePoint, type VegaLiteSpec } from './plot/index.js';
 export { runBench, formatBench, type BenchOptions, type BenchResult, type BenchMode } from './bench/bench.js';

@@ -4,8 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { renderCurvesSvg } from '../plot/index.js';
 import { CheckpointDir } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import { appendMetrics, type EpochMetrics, writeMetricsHistory, writeSummaryCsv } from './metrics.js';
@@ -74,6 +75,14 @@ export class RunFolder {
   async appendEpoch(metrics: EpochMetrics, history: EpochMetrics[]): Promise<void> {
     await onDisk('write', join(this.dir, 'metrics.jsonl'), () => appendMetrics(join(this.dir, 'metrics.jsonl'), metrics));
     await onDisk('write', join(this.dir, 'summary.csv'), () => writeSummaryCsv(join(this.dir, 'summary.csv'), history));
+  }
+
+  /** RUN/curves.svg: loss and top-1 by epoch of the run so far. */
+  async writeCurves(history: EpochMetrics[]): Promise<void> {
+    if (history.length === 0) return;
+    const svg = await renderCurvesSvg([{ label: basename(this.dir), history }]);
+    const path = join(this.dir, 'curves.svg');
+    await onDisk('write', path, () => writeFileAtomic(path, svg));
   }
 
   async close(): Promise<void> {

@@ -96,7 +96,9 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
     if (!resumeFolder) await refuseExistingRun(folder, log);
     options.onRunFolder?.({ dir: folder.dir, logFile: folder.logFile });
     const run = await begin(config, parts, folder, resumed, options, log);
-    return await loop(run);
+    const result = await loop(run);
+    await folder.writeCurves(result.history);
+    return result;
   } finally {
     await resources.dispose();
   }

@@ -70,6 +70,7 @@ describe('train', () => {
       expect(m.test_top5!).toBeLessThanOrEqual(1);
     }
     expect(readFileSync(join(straightDir, 'summary.csv'), 'utf8').split('\n')[0]).toMatch(/^epoch,step,lr,train_loss/);
+    expect(readFileSync(join(straightDir, 'curves.svg'), 'utf8')).toMatch(/^<svg[\s\S]*straight[\s\S]*<\/svg>\s*$/);
     expect(readFileSync(join(straightDir, 'config.yaml'), 'utf8')).toMatch(/shake_resnet8_2x4d/);
     const last = await readCheckpoint(join(straightDir, 'checkpoints', 'last.safetensors'));
     expect(last.state.epoch).toBe(2);
