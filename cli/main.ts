@@ -8,6 +8,7 @@ import { registerEval } from './eval.js';
 import { registerList } from './list.js';
 import { registerPlot } from './plot.js';
 import { registerSchema } from './schema.js';
+import { registerSearch } from './search.js';
 import { registerTrain } from './train.js';
 import { tf } from '../src/tf.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerBench(program);
   registerPlot(program);
+  registerSearch(program);
   return program;
 }
 

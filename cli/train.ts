@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ExperimentConfig, loadConfig, parseConfigText } from '../src/config/index.js';
-import { createRunLogger, type Logger, logToFile, type TrainResult, train } from '../src/trainer/index.js';
+import { createRunLogger, logToFile, type TrainResult, train } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, UsageError } from './errors.js';
+import { stopOnSignals } from './signals.js';
 
 interface TrainFlags {
   config?: string;
@@ -48,31 +49,6 @@ function bestText(best: TrainResult['best']): string {
   return best.val_top1 !== null
     ? `best val top-1 ${f(best.val_top1)} at epoch ${best.epoch} (test top-1 ${f(best.test_top1)})`
     : `best test top-1 ${f(best.test_top1)} at epoch ${best.epoch}`;
-}
-
-/**
- * Ctrl-C (or SIGTERM) once: finish the step, checkpoint, exit 130. Twice: say that the checkpoint
- * is being written and wait for it. A third time: quit at once, without it.
- */
-function stopOnSignals(logger: Logger, controller: AbortController): () => void {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) logger.warn(`${sig}: finishing the step and writing a checkpoint`);
-    else if (signals === 2) logger.warn(`${sig}: still writing the checkpoint, waiting for it (once more to quit without it)`);
-    else {
-      logger.warn(`${sig}: quitting without a checkpoint of the last steps`);
-      logger.flush();
-      process.exit(130);
-    }
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
 }
 
 export function registerTrain(program: Command): void {

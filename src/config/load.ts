@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, configError, displaySource } from './errors.js';
@@ -85,13 +86,44 @@ function withIncludes(layer: Layer, source: string, dir: string, stack: string[]
   return mergeLayers(merged, layer);
 }
 
-function resolveConfig(root: Layer, overrides: readonly string[], fallbackSource: string): ExperimentConfig {
-  let layer = root;
-  for (const spec of overrides) layer = mergeLayers(layer, overrideLayer(spec, configFileObject));
-  const result = experimentSchema.safeParse(layer.data, { reportInput: true });
-  if (!result.success) throw issueToError(result.error.issues, experimentSchema, layer, { source: fallbackSource });
+/** `layer` with `--set` overrides on top, their key paths checked against `pathSchema`. */
+export function withOverrides(layer: Layer, overrides: readonly string[], pathSchema: z.core.$ZodType = configFileObject): Layer {
+  let merged = layer;
+  for (const spec of overrides) merged = mergeLayers(merged, overrideLayer(spec, pathSchema));
+  return merged;
+}
+
+/** The layer's data validated by `schema`, or a ConfigError pointing at the file and line of the first problem. */
+export function validateLayer<S extends z.ZodType>(layer: Layer, schema: S, fallbackSource: string): z.output<S> {
+  const result = schema.safeParse(layer.data, { reportInput: true });
+  if (!result.success) throw issueToError(result.error.issues, schema, layer, { source: fallbackSource });
+  return result.data;
+}
+
+/** An experiment config from a merged layer: validated, every default filled in. */
+export function experimentFromLayer(layer: Layer, fallbackSource: string): ExperimentConfig {
+  const config = validateLayer(layer, experimentSchema, fallbackSource);
   // Roots set by files are absolute by now; a default or --set root is relative to where the run starts.
-  return { ...result.data, data: { ...result.data.data, root: resolve(expandHome(result.data.data.root)) } };
+  return { ...config, data: { ...config.data, root: resolve(expandHome(config.data.root)) } };
+}
+
+function resolveConfig(root: Layer, overrides: readonly string[], fallbackSource: string): ExperimentConfig {
+  return experimentFromLayer(withOverrides(root, overrides), fallbackSource);
+}
+
+/** A config file with its `extends` chain merged underneath (no validation): for configs that embed an experiment. */
+export function readLayered(path: string): { layer: Layer; path: string; files: string[] } {
+  const file = resolve(path);
+  const files: string[] = [];
+  const layer = withIncludes(parseYamlLayer(readConfigFile(file), file), file, dirname(file), [file], files);
+  return { layer, path: file, files };
+}
+
+/** The same from text (a saved config), relative paths resolving against `baseDir`. */
+export function readLayeredText(text: string, sourceName: string, baseDir = dirname(sourceName)): Layer {
+  const dir = resolve(baseDir);
+  const stack = isAbsolute(sourceName) ? [sourceName] : [resolve(dir, basename(sourceName))];
+  return withIncludes(parseYamlLayer(text, sourceName), sourceName, dir, stack, []);
 }
 
 /**
@@ -100,9 +132,7 @@ function resolveConfig(root: Layer, overrides: readonly string[], fallbackSource
  * key and fix.
  */
 export async function loadConfig(path: string, overrides: string[] = []): Promise<LoadedConfig> {
-  const file = resolve(path);
-  const files: string[] = [];
-  const layer = withIncludes(parseYamlLayer(readConfigFile(file), file), file, dirname(file), [file], files);
+  const { layer, path: file, files } = readLayered(path);
   const config = resolveConfig(layer, overrides, file);
   return { config, path: file, name: basename(file, extname(file)), files };
 }
@@ -112,8 +142,6 @@ export async function loadConfig(path: string, overrides: string[] = []): Promis
  * for resuming; sourceName is what error messages call it.
  */
 export function parseConfigText(text: string, sourceName: string, options: ParseOptions = {}): ExperimentConfig {
-  const dir = resolve(options.baseDir ?? dirname(sourceName));
-  const stack = isAbsolute(sourceName) ? [sourceName] : [resolve(dir, basename(sourceName))];
-  const layer = withIncludes(parseYamlLayer(text, sourceName), sourceName, dir, stack, []);
+  const layer = readLayeredText(text, sourceName, options.baseDir);
   return resolveConfig(layer, options.overrides ?? [], sourceName);
 }

@@ -85,3 +85,8 @@ export const modelSchema = z
   .superRefine(checkFamilyOptions)
   .transform(resolveFamilyOptions)
   .describe(DESCRIPTION);
+
+/** The model section of `name` with `numClasses` and its family's defaults: what a config holds after validation. */
+export function modelSection(name: string, numClasses: number): z.output<typeof modelSchema> {
+  return modelSchema.parse({ name, num_classes: numClasses });
+}

@@ -1,6 +1,7 @@
 export { train, type TrainOptions, type TrainResult } from './trainer.js';
 export { TrainingDivergedError, ResumeError } from './errors.js';
 export { RunFolderError } from './run_folder_error.js';
+export { lockRunFolder, type RunLock } from './run_lock.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
 export { evaluateModel, type EvalMetrics } from './evaluate_model.js';
 export {

@@ -53,7 +53,7 @@ const covers = (prefix: string, key: string) => key === prefix || key.startsWith
 /**
  * The changes a resume of `runDir` would make to the config its checkpoint was written with;
  * throws ResumeError on the first one that alters results and is not in `allowed` (keys or key
- * prefixes). Returns the accepted changes, for the log.
+ * prefixes). Returns the accepted changes that do alter results, for the log.
  */
 export function checkResumeConfig(
   runDir: string,
@@ -68,10 +68,10 @@ export function checkResumeConfig(
     // A config from another archai-ts version: nothing to compare key by key.
     return [];
   }
-  const changes = configChanges(before, config);
+  const changes = configChanges(before, config).filter((c) => !HARMLESS.some((h) => covers(h, c.key)));
   for (const c of changes) {
     const grows = c.key === 'trainer.epochs' && Number(c.now) > Number(c.was);
-    if (grows || HARMLESS.some((h) => covers(h, c.key)) || allowed.some((a) => covers(a, c.key))) continue;
+    if (grows || allowed.some((a) => covers(a, c.key))) continue;
     throw new ResumeError(
       `cannot resume ${runDir}: ${c.key} is ${JSON.stringify(c.now)} but the run was trained with ${JSON.stringify(c.was)}, ` +
         `which changes its results; undo the change, or pass --allow-config-change ${c.key} to continue with it anyway`,
