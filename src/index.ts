@@ -120,4 +120,14 @@ export {
   type OptimizerOptions,
 } from './trainer/index.js';
 export { renderCurvesSvg, renderParetoSvg, curvesSpec, paretoSpec, type CurvePoint, type VegaLiteSpec } from './plot/index.js';
+export {
+  search,
+  loadSearchConfig,
+  parseSearchConfigText,
+  SearchSpace,
+  type SearchConfig,
+  type SearchOptions,
+  type SearchResult,
+  type TrialRow,
+} from './search/index.js';
 export { runBench, formatBench, type BenchOptions, type BenchResult, type BenchMode } from './bench/bench.js';
