@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchemaText, loadConfig } from '../../src/config/index.js';
 import { defaultRegistry } from '../../src/registry/index.js';
+import { loadSearchConfig, searchConfigJsonSchemaText } from '../../src/search/index.js';
 
 const CONFIGS = resolve(dirname(fileURLToPath(import.meta.url)), '../../configs');
 
@@ -15,12 +16,15 @@ function yamlFiles(dir: string): string[] {
 
 /** Base files hold a shared recipe and no model; they are checked through the files extending them. */
 const isBase = (file: string) => /(^|[/\\])base_[^/\\]*$/.test(file);
+/** Search configs name the search schema on their first line. */
+const isSearch = (file: string) => readFileSync(file, 'utf8').split('\n')[0]!.endsWith('search.schema.json');
 
 describe('shipped configs', () => {
   const files = yamlFiles(CONFIGS);
 
   it('configs/schema.json is what `archai-ts schema` generates (regenerate: archai-ts schema --out configs/schema.json)', () => {
     expect(readFileSync(join(CONFIGS, 'schema.json'), 'utf8')).toBe(configJsonSchemaText());
+    expect(readFileSync(join(CONFIGS, 'search.schema.json'), 'utf8')).toBe(searchConfigJsonSchemaText());
   });
 
   it.each(files.map((f) => [relative(CONFIGS, f)]))('%s opens with the schema modeline pointing at configs/schema.json', (rel) => {
@@ -28,10 +32,15 @@ describe('shipped configs', () => {
     const first = readFileSync(file, 'utf8').split('\n')[0];
     const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
     expect(m, first).not.toBeNull();
-    expect(resolve(dirname(file), m![1])).toBe(join(CONFIGS, 'schema.json'));
+    expect(resolve(dirname(file), m![1])).toBe(join(CONFIGS, isSearch(file) ? 'search.schema.json' : 'schema.json'));
   });
 
-  it.each(files.filter((f) => !isBase(f)).map((f) => [relative(CONFIGS, f)]))(
+  it.each(files.filter((f) => isSearch(f)).map((f) => [relative(CONFIGS, f)]))('%s loads and validates as a search config', (rel) => {
+    const config = loadSearchConfig(join(CONFIGS, rel));
+    expect(config.space.points.length).toBeGreaterThan(1);
+  });
+
+  it.each(files.filter((f) => !isBase(f) && !isSearch(f)).map((f) => [relative(CONFIGS, f)]))(
     '%s loads, validates and names a buildable model',
     async (rel) => {
       const { config } = await loadConfig(join(CONFIGS, rel));
