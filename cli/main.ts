@@ -9,6 +9,7 @@ import { registerList } from './list.js';
 import { registerPlot } from './plot.js';
 import { registerSchema } from './schema.js';
 import { registerSearch } from './search.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 import { tf } from '../src/tf.js';
 
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerPlot(program);
   registerSearch(program);
+  registerServe(program);
   return program;
 }
 

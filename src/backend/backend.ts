@@ -11,15 +11,10 @@ import { dirname, join } from 'node:path';
 
 import { tf } from '../tf.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from './names.js';
-import { registerBatchNormKernels } from './host/batchnorm_kernels.js';
-import { registerFlipFilterKernel } from './host/flip_filter_kernel.js';
-import { registerConvGradKernels } from './kernels/conv_grads.js';
+import { BackendError } from './errors.js';
+import { registerCpuKernels, registerWasmKernels } from './kernel_sets.js';
 import { adapterChoiceFromEnv, loadWebGPU, webgpuDeviceInfo, WebGPUUnavailableError, type AdapterDescription } from './webgpu/device.js';
 import { firstLine, resolvable } from './packages.js';
-import { wasmBatchNormLoops } from './wasm/batchnorm_loops.js';
-import { registerWasmConv2dKernels } from './wasm/conv2d.js';
-import { wasmConvGrads } from './wasm/conv_grads.js';
-import { registerWasmIdentityKernel } from './wasm/identity_kernel.js';
 import { wasmKernelFlavour, wasmKernels, type WasmKernelFlavour } from './wasm/kernels.js';
 import { enableWasmThreads, WASM_THREADS_ENV, wasmThreadsFromEnv } from './wasm/threads.js';
 
@@ -42,13 +37,7 @@ export interface SetBackendOptions {
   logger?: { info(obj: object, msg?: string): void };
 }
 
-/** Thrown with a one-line message that says what failed and how to fix it. */
-export class BackendError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackendError';
-  }
-}
+export { BackendError };
 
 interface BackendSpec {
   /** The name the package registers its backend under in tfjs. */
@@ -124,22 +113,12 @@ const BACKENDS = {
         kernels: wasmKernels(tf.backend()) == null ? 'tfjs' : wasmKernelFlavour(),
       };
     },
-    registerKernels: () => {
-      registerConvGradKernels('wasm', wasmConvGrads);
-      registerBatchNormKernels('wasm', wasmBatchNormLoops);
-      registerFlipFilterKernel('wasm');
-      registerWasmConv2dKernels();
-      registerWasmIdentityKernel();
-    },
+    registerKernels: registerWasmKernels,
   },
   cpu: {
     tfName: 'cpu',
     load: async () => {},
-    registerKernels: () => {
-      registerConvGradKernels('cpu');
-      registerBatchNormKernels('cpu');
-      registerFlipFilterKernel('cpu');
-    },
+    registerKernels: registerCpuKernels,
   },
 } as const satisfies Record<ConcreteBackendName, BackendSpec>;
 

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 
+export { firstLine } from './first_line.js';
+
 const require = createRequire(import.meta.url);
 
 /** Whether an (optional) package can be found from here, to tell "not installed" from "broken". */
@@ -10,10 +12,4 @@ export function resolvable(pkg: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The first line of an error's message: what one-line errors quote of a failure beneath them. */
-export function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-  return msg.split('\n')[0]!.trim();
 }

@@ -3,7 +3,7 @@
  * (src/backend/wasm/batchnorm.c): the same sums in float64, about 5x the JavaScript loops' speed.
  */
 import type { BatchNormLoops } from '../host/batchnorm_loops.js';
-import { wasmKernels } from './kernels.js';
+import { wasmKernels } from './kernel_module.js';
 
 /**
  * The loops for `c` channels on this wasm backend, or null where our kernels cannot bind. Call it

@@ -7,7 +7,7 @@
 import { tf } from '../../tf.js';
 import { covered } from '../kernels/conv_grads.js';
 import { hostMemory } from '../host/host_memory.js';
-import { wasmKernels } from './kernels.js';
+import { wasmKernels } from './kernel_module.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];

@@ -6,7 +6,7 @@
 import type { tf } from '../../tf.js';
 import { hostMemory } from '../host/host_memory.js';
 import { type ConvGeometry, type DirectConvGrads, padInfo } from '../kernels/conv_grads.js';
-import { wasmKernels } from './kernels.js';
+import { wasmKernels } from './kernel_module.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
