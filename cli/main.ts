@@ -10,6 +10,7 @@ import { registerPlot } from './plot.js';
 import { registerSchema } from './schema.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
+import { registerWorker } from './worker.js';
 import { registerTrain } from './train.js';
 import { tf } from '../src/tf.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerPlot(program);
   registerSearch(program);
   registerServe(program);
+  registerWorker(program);
   return program;
 }
 

@@ -1,7 +1,9 @@
 /**
  * search(): a search config run in a folder of its own. Every check that can fail (the config, the
  * constraints against the whole space) runs before the folder is made; a search stopped (signal)
- * keeps what it measured and `resume` continues it without re-running a finished trial.
+ * keeps what it measured and `resume` continues it without re-running a finished trial. A
+ * TrialRunner trains the trials (this process by default, or queue workers elsewhere); search()
+ * alone writes search.json and the results.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -18,7 +20,8 @@ import { boundText, type Objective, withinBounds } from './objectives.js';
 import { type FrontierRow, frontier, writeResults } from './results.js';
 import type { Point } from './space.js';
 import { type Cheap, emptyState, readState, type TrialRow, writeState } from './state.js';
-import { evaluate, feasible, SearchInterrupted, type TrialContext } from './trials.js';
+import { inProcessRunner, SearchInterrupted, type TrialRunner } from './runner.js';
+import { evaluatePoints, feasible, type TrialContext } from './trials.js';
 
 export interface SearchOptions {
   /** The search folder; made if missing. */
@@ -30,6 +33,8 @@ export interface SearchOptions {
   logger?: Logger;
   onTrial?: (row: TrialRow) => void;
   browserLatency?: TrialContext['browserLatency'];
+  /** Who trains the trials: default this process, one after another (see src/queue for workers elsewhere). */
+  runner?: TrialRunner;
 }
 
 export interface SearchResult {
@@ -91,33 +96,48 @@ export async function search(config: SearchConfig, options: SearchOptions): Prom
   const dir = resolve(options.outDir);
   const log = options.logger ?? silentLogger();
   const sizes = checkConstraints(config);
-  const folder = await openFolder(dir, options.resume ?? false);
-  const state = { ...folder.state, cheap: { ...sizes, ...folder.state.cheap } };
-  const ctx: TrialContext = {
-    config,
-    dir,
-    state,
-    log,
-    signal: options.signal,
-    onTrial: options.onTrial,
-    browserLatency: options.browserLatency,
-  };
+  const runner = options.runner ?? inProcessRunner(config, dir, log);
+  let finished = false;
+  try {
+    const folder = await openFolder(dir, options.resume ?? false);
+    const state = { ...folder.state, cheap: { ...sizes, ...folder.state.cheap } };
+    const ctx: TrialContext = {
+      config,
+      dir,
+      state,
+      log,
+      signal: options.signal,
+      onTrial: options.onTrial,
+      browserLatency: options.browserLatency,
+    };
+    const interrupted = await runAlgorithm(ctx, runner, folder, options.resume ?? false);
+    const budget = config.budgets.length ? config.budgets[config.budgets.length - 1]! : null;
+    const rows = frontier(Object.values(ctx.state.rows), config.search.objectives, budget);
+    await writeResults(dir, config, rows);
+    finished = !interrupted;
+    return { dir, objectives: config.search.objectives, rows, frontier: rows.filter((r) => r.is_pareto), interrupted };
+  } finally {
+    await runner.close?.(finished);
+  }
+}
+
+/** Runs the search's algorithm in its locked folder, saving the state however it ends; true when stopped. */
+async function runAlgorithm(
+  ctx: TrialContext,
+  runner: TrialRunner,
+  folder: { release: () => Promise<void> },
+  resume: boolean,
+): Promise<boolean> {
+  const { config, dir } = ctx;
   let interrupted = false;
   try {
     await writeFileAtomic(join(dir, 'config.yaml'), dumpSearchConfig(config));
+    await runner.open?.(dir, resume);
     const s = config.search;
-    const run = ALGORITHMS[s.algorithm.type];
-    await run({
+    await ALGORITHMS[s.algorithm.type]({
       space: config.space,
       feasible: (p: Point) => feasible(ctx, p),
-      evaluate: async (points, budget) => {
-        const rows: TrialRow[] = [];
-        for (const p of points) {
-          if (options.signal?.aborted) throw new SearchInterrupted('stopped between trials');
-          rows.push(...(await evaluate(ctx, p, budget)));
-        }
-        return rows;
-      },
+      evaluate: (points, budget) => evaluatePoints(ctx, points, budget, runner),
       objectives: s.objectives,
       budgets: config.budgets,
       rng: new Generator(s.seed),
@@ -134,8 +154,5 @@ export async function search(config: SearchConfig, options: SearchOptions): Prom
       await folder.release();
     }
   }
-  const budget = config.budgets.length ? config.budgets[config.budgets.length - 1]! : null;
-  const rows = frontier(Object.values(ctx.state.rows), config.search.objectives, budget);
-  await writeResults(dir, config, rows);
-  return { dir, objectives: config.search.objectives, rows, frontier: rows.filter((r) => r.is_pareto), interrupted };
+  return interrupted;
 }

@@ -1,22 +1,17 @@
 /**
- * Running trials: the cheap objectives of a point (measured once, kept in the state), and a point
- * trained to a budget in its own run folder, SEARCH/trials/<name>/. A higher budget resumes the
- * same run, so budget 3 continues budget 1 exactly, and a search stopped mid-trial resumes it.
+ * Measuring trials: the cheap objectives of a point (measured once, kept in the state), and the rows
+ * of points trained to a budget by a TrialRunner, each in its own run folder, SEARCH/trials/<name>/.
+ * A higher budget resumes the same run, so budget 3 continues budget 1 exactly, and a search
+ * stopped mid-trial resumes it.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { runBench } from '../bench/bench.js';
 import { modelInfo } from '../registry/index.js';
-import { type EpochMetrics, type Logger, train } from '../trainer/index.js';
-import { trialConfig, type SearchConfig } from './config.js';
+import type { EpochMetrics, Logger } from '../trainer/index.js';
+import type { SearchConfig } from './config.js';
 import { type Objective, withinBounds } from './objectives.js';
+import type { TrialRunner } from './runner.js';
 import type { Point } from './space.js';
 import { type Cheap, rowKey, type SearchState, type TrialRow, writeState } from './state.js';
-
-/** The search was asked to stop; what is measured is saved. */
-export class SearchInterrupted extends Error {
-  override name = 'SearchInterrupted';
-}
 
 export interface TrialContext {
   config: SearchConfig;
@@ -87,32 +82,41 @@ function row(p: Point, budget: number | null, cheap: Cheap, history: EpochMetric
 }
 
 /**
- * The rows of `p` at every budget up to `budget`: trains it that far first (resuming its run when
- * it has one) unless already measured. null budget: cheap objectives only.
+ * The rows of `points` at every budget up to `budget`, in order: the points not yet measured that
+ * far are trained by the runner (all at once; a run resumes when it exists) and recorded in the
+ * state as they finish, in the points' order, so that the state reads the same however the runner
+ * ordered them. null budget: cheap objectives only.
  */
-export async function evaluate(ctx: TrialContext, p: Point, budget: number | null): Promise<TrialRow[]> {
+export async function evaluatePoints(ctx: TrialContext, points: Point[], budget: number | null, runner: TrialRunner): Promise<TrialRow[]> {
   const budgets = budget === null ? [null] : ctx.config.budgets.filter((b) => b <= budget);
-  if (budgets.every((b) => ctx.state.rows[rowKey(p.name, b)])) return budgets.map((b) => ctx.state.rows[rowKey(p.name, b)]!);
-  const cheap = await cheapObjectives(ctx, p);
-  let history: EpochMetrics[] = [];
-  if (budget !== null) {
-    const runDir = join(ctx.dir, 'trials', p.name);
-    const resume = existsSync(join(runDir, 'config.yaml'));
-    ctx.log.info({ trial: p.name, budget }, `trial ${p.name}: ${resume ? 'continuing' : 'training'} to epoch ${budget}`);
-    const result = await train(trialConfig(ctx.config, p.name, budget), {
-      ...(resume ? { resume: runDir } : { outDir: runDir }),
-      signal: ctx.signal,
-      logger: ctx.log.child({ trial: p.name }),
-    });
-    if (result.interrupted) throw new SearchInterrupted(`stopped during trial ${p.name}`);
-    history = result.history;
+  const seen = new Set<string>();
+  const todo = points.filter((p) => !seen.has(p.name) && seen.add(p.name) && !budgets.every((b) => ctx.state.rows[rowKey(p.name, b)]));
+  const cheap: Cheap[] = [];
+  for (const p of todo) cheap.push(await cheapObjectives(ctx, p));
+  const record = (i: number, history: EpochMetrics[]) => {
+    for (const r of budgets.map((b) => row(todo[i]!, b, cheap[i]!, history))) {
+      if (ctx.state.rows[rowKey(r.name, r.budget)]) continue;
+      ctx.state.rows[rowKey(r.name, r.budget)] = r;
+      ctx.onTrial?.(r);
+    }
+  };
+  if (budget === null) {
+    for (const i of todo.keys()) record(i, []);
+    if (todo.length) await writeState(ctx.dir, ctx.state);
+  } else if (todo.length) {
+    const histories: Array<EpochMetrics[] | undefined> = todo.map(() => undefined);
+    let next = 0;
+    await runner.run(
+      todo.map((p) => ({ name: p.name, budget })),
+      {
+        signal: ctx.signal,
+        onDone: async (i, history) => {
+          histories[i] = history;
+          for (; next < todo.length && histories[next]; next++) record(next, histories[next]!);
+          await writeState(ctx.dir, ctx.state);
+        },
+      },
+    );
   }
-  const rows = budgets.map((b) => row(p, b, cheap, history));
-  for (const r of rows) {
-    if (ctx.state.rows[rowKey(r.name, r.budget)]) continue;
-    ctx.state.rows[rowKey(r.name, r.budget)] = r;
-    ctx.onTrial?.(r);
-  }
-  await writeState(ctx.dir, ctx.state);
-  return rows;
+  return points.flatMap((p) => budgets.map((b) => ctx.state.rows[rowKey(p.name, b)]!));
 }

@@ -31,11 +31,14 @@ export class RunFolder {
    * Opens RUN for writing: makes it when `create` (else it must exist), takes its lock and removes
    * the temp files of writers that died mid-write (holding the lock, no live writer has any).
    */
-  static async open(dir: string, options: { create: boolean; keepCheckpoints: number; log: Logger }): Promise<RunFolder> {
+  static async open(
+    dir: string,
+    options: { create: boolean; keepCheckpoints: number; log: Logger; takeOverOtherHosts?: boolean },
+  ): Promise<RunFolder> {
     if (!options.create && !existsSync(dir))
       throw new RunFolderError(`${dir}: no such run folder; pass a folder made by 'archai-ts train'`);
     await onDisk('create the run folder', dir, () => mkdir(join(dir, 'checkpoints'), { recursive: true }));
-    const lock = await lockRunFolder(dir, (m) => options.log.warn(m));
+    const lock = await lockRunFolder(dir, (m) => options.log.warn(m), { takeOverOtherHosts: options.takeOverOtherHosts });
     try {
       for (const d of [dir, join(dir, 'checkpoints')]) {
         const stale = (await onDisk('read', d, () => readdir(d))).filter((f) => TEMP_FILE.test(f));

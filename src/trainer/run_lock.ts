@@ -1,7 +1,9 @@
 /**
  * One writer per run folder: RUN/.lock, created exclusively, holds the writer's pid and host. A lock
  * left by a process of this host that no longer runs is taken over (the message says so); a live
- * one, or one of another host (whose processes cannot be checked from here), stops the second writer.
+ * one, or one of another host (whose processes cannot be checked from here), stops the second writer,
+ * unless the caller owns the run by other means and says so (takeOverOtherHosts: a queue worker
+ * whose job, and so the run, was handed over from a worker on another machine that stopped).
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +78,13 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+export interface LockOptions {
+  /** Take over a lock of another host instead of refusing it (the caller owns the run by other means). */
+  takeOverOtherHosts?: boolean;
+}
+
 /** Takes the lock of `dir`; `onTakeOver` hears of a stale lock replaced. */
-export async function lockRunFolder(dir: string, onTakeOver: (message: string) => void): Promise<RunLock> {
+export async function lockRunFolder(dir: string, onTakeOver: (message: string) => void, options: LockOptions = {}): Promise<RunLock> {
   const path = join(dir, '.lock');
   const mine: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -85,15 +92,17 @@ export async function lockRunFolder(dir: string, onTakeOver: (message: string) =
       return { release: () => unlink(path).catch(() => undefined) };
     }
     const held = await readLock(path);
-    if (held && (held.host !== mine.host || alive(held.pid))) {
+    const foreign = held !== null && held.host !== mine.host;
+    if (held && (foreign ? !options.takeOverOtherHosts : alive(held.pid))) {
       const where = held.host === mine.host ? '' : ` on host ${held.host}`;
       throw new RunFolderError(
         `${dir} is in use by another archai-ts process (pid ${held.pid}${where}, since ${held.started}); ` +
           `wait for it to finish or stop it${held.host === mine.host ? '' : `, or delete ${path} if that process is gone`}`,
       );
     }
+    const whose = held ? `pid ${held.pid}${foreign ? ` on host ${held.host}` : ''}` : 'unreadable lock';
     await takeOver(path, held, mine, () =>
-      onTakeOver(`${dir}: taking over the lock of a process that is gone (${held ? `pid ${held.pid}` : 'unreadable lock'})`),
+      onTakeOver(`${dir}: taking over the lock of ${foreign ? 'a process of another host' : 'a process that is gone'} (${whose})`),
     );
   }
   throw new RunFolderError(`${dir}: could not take its lock (${path}); is another archai-ts process starting on it?`);

@@ -42,6 +42,11 @@ export interface TrainOptions {
   logger?: Logger;
   /** A progress bar that moves every step (true) or log lines every log_every steps (false). Default false. */
   progressBar?: boolean;
+  /**
+   * Take over the run folder's lock when a process of another host holds it, instead of refusing:
+   * for callers that own the run by other means (a queue worker given a job whose worker stopped).
+   */
+  takeOverLock?: boolean;
 }
 
 export interface TrainResult {
@@ -85,8 +90,12 @@ export async function train(config: ExperimentConfig, options: TrainOptions = {}
   const resources = new Resources();
   try {
     const open = async (create: boolean) =>
-      resources.add(await RunFolder.open(resolve(dir), { create, keepCheckpoints: config.trainer.keep_checkpoints, log }), (f) =>
-        f.close(),
+      resources.add(
+        await RunFolder.open(resolve(dir), {
+          ...{ create, keepCheckpoints: config.trainer.keep_checkpoints, log },
+          takeOverOtherHosts: options.takeOverLock,
+        }),
+        (f) => f.close(),
       );
     // A resumed folder is locked first, so that its checkpoint cannot change while it is read.
     const resumeFolder = options.resume ? await open(false) : null;

@@ -1,0 +1,10 @@
+export { QueueError } from './errors.js';
+export { parseRedisUrl, redisUrlOf, maskUrls, REDIS_URL_ENV, type RedisTarget } from './url.js';
+export { checkRedis } from './connection.js';
+export { QueueRunner, type QueueRunnerOptions } from './driver.js';
+export { runWorker, type WorkerOptions } from './worker.js';
+export { queueStatus, type QueueStatus } from './status.js';
+export { queueNameFor, jobIdFor } from './names.js';
+export { jobDataSchema, resolveJob, InvalidJobError, type JobData, type JobResult } from './payload.js';
+export { queueSettings, type QueueSettings } from './settings.js';
+export type { JobView } from './progress.js';
