@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkRedis, parseRedisUrl, QueueError, queueNameFor, queueStatus, redisUrlOf, resolveJob } from '../../src/queue/index.js';
 import { InvalidJobError } from '../../src/queue/payload.js';
