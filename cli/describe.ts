@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { defaultRegistry } from '../src/registry/index.js';
-import { formatTable } from './format.js';
+import { collect, formatTable } from './format.js';
 import { intFlag } from './errors.js';
 import { formatOptions, parseOptionFlags } from './model_options.js';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerDescribe(program: Command): void {
   program

@@ -6,7 +6,7 @@ import { type QueueStatus, QueueRunner, queueStatus } from '../src/queue/index.j
 import { loadSearchConfig, parseSearchConfigText, type SearchConfig, type SearchResult, search } from '../src/search/index.js';
 import { createRunLogger } from '../src/trainer/index.js';
 import { UsageError } from './errors.js';
-import { formatTable } from './format.js';
+import { collect, formatTable, timestamp } from './format.js';
 import { stopOnSignals } from './signals.js';
 import { asUsage, connectQueue, QUEUE_HELP } from './worker.js';
 
@@ -17,12 +17,6 @@ interface SearchFlags {
   resume?: string;
   queue?: string | true;
   quiet?: boolean;
-}
-
-const collect = (v: string, acc: string[]) => [...acc, v];
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
 function printFrontier(r: SearchResult): void {

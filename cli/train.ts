@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { type ExperimentConfig, loadConfig, parseConfigText } from '../src/config/index.js';
 import { createRunLogger, logToFile, type TrainResult, train } from '../src/trainer/index.js';
 import { BACKEND_HELP, backendFlag, UsageError } from './errors.js';
+import { collect, timestamp } from './format.js';
 import { stopOnSignals } from './signals.js';
 
 interface TrainFlags {
@@ -16,12 +17,6 @@ interface TrainFlags {
   allowConfigChange?: string[];
   backend?: string;
   quiet?: boolean;
-}
-
-const collect = (v: string, acc: string[]) => [...acc, v];
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
 /** The config and run folder the flags name. */
