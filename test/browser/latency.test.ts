@@ -1,5 +1,6 @@
 /** measureBrowserLatency: forward passes of a registry model timed in headless Chromium. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,31 @@ describe.skipIf(browserMissing != null)('measureBrowserLatency', () => {
     }
     // Minima, not medians: other test files share these two cores, and a pause can only lengthen a pass.
     expect(Math.min(...four.times)).toBeGreaterThan(Math.min(...one.times));
+  });
+
+  const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+  it.skipIf(!existsSync(CLI))('is what a search measures for latency_ms on browser-wasm', { timeout: 60_000 }, () => {
+    const config = join(tmp, 'search.yaml');
+    writeFileSync(
+      config,
+      `backend: wasm
+data: {dataset: synthetic}
+search:
+  space: [{ family: shake_resnet, depth: 8, width: [4, 16] }]
+  objectives: [{ name: params }, { name: latency_ms, backend: browser-wasm, batch: 1, repeats: 3 }]
+`,
+    );
+    const r = spawnSync(process.execPath, [CLI, 'search', '--config', config, '--out', join(tmp, 'search')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(join(tmp, 'search', 'trials.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(Number(row.split(',')[5])).toBeGreaterThan(0);
   });
 
   it('names what is wrong: an unknown model, a missing bundle, a bad batch', { timeout: 20_000 }, async () => {
