@@ -305,6 +305,29 @@ describe.skipIf(skipReason != null)('webgpu backend', () => {
     expect(Math.abs(cpu.losses[1]! - cpu.losses[0]!)).toBeGreaterThan(1e-3);
   });
 
+  it('WideResNet and PyramidNet (odd widths, zero-padded shortcuts, ShakeDrop) give the eval logits of cpu within 1e-4', async () => {
+    for (const name of ['wide_resnet10_1', 'pyramidnet8_a9', 'pyramidnet11_a9_bottleneck']) {
+      await setBackend('cpu');
+      const ref = createModel(name, { seed: 1 });
+      const x = tf.randomNormal([2, IMAGE, IMAGE, 3], 0, 1, 'float32', 3);
+      const xs = { dtype: 'float32' as const, shape: x.shape, data: Float32Array.from(await x.data()) };
+      const want = await ref.forward(x, { training: false }).data();
+      const sd = ref.stateDict();
+      const weights: Record<string, HostTensorLike> = {};
+      for (const [k, t] of Object.entries(sd)) weights[k] = { dtype: 'float32', shape: t.shape, data: Float32Array.from(await t.data()) };
+      tf.dispose([x, ...Object.values(sd)]);
+      ref.dispose();
+      await setBackend('webgpu');
+      const model = createModel(name, { seed: 2 });
+      model.loadStateDict(weights);
+      const xg = tf.tensor(xs.data, xs.shape);
+      const got = await model.forward(xg, { training: false }).data();
+      xg.dispose();
+      model.dispose();
+      expect(maxRel(Float32Array.from(got), Float32Array.from(want)), name).toBeLessThan(1e-4);
+    }
+  });
+
   // Last: it replaces webgpu's filter gradient for the rest of this process.
   it('the opt-in im2col + split-K filter gradient matches cpu, split or not', async () => {
     expect(splitK(131072, 9)).toBe(128); // 2x32d stage 1 at batch 128: <= 227 chunks, a divisor of K
