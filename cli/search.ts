@@ -41,7 +41,7 @@ async function configOf(flags: SearchFlags): Promise<{ config: SearchConfig; dir
     if (!existsSync(file)) throw new UsageError(`--resume ${flags.resume}: no config.yaml there; pass a folder made by 'archai-ts search'`);
     return { config: parseSearchConfigText(await readFile(file, 'utf8'), file, flags.set), dir };
   }
-  if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/search_small.yaml) or --resume DIR');
+  if (!flags.config) throw new UsageError('give --config FILE (e.g. configs/search_cifar10_small.yaml) or --resume DIR');
   const config = loadSearchConfig(flags.config, flags.set);
   return { config, dir: resolve(flags.out ?? join('searches', `${basename(flags.config).replace(/\.ya?ml$/, '')}-${timestamp()}`)) };
 }
