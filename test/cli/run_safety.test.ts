@@ -71,7 +71,8 @@ describe.skipIf(!existsSync(CLI))('run safety', () => {
   it('stops in the middle of the only epoch on one thread: exit 130, a checkpoint near the signal, and resume finishes', async () => {
     const out = join(tmp, 'one-thread');
     let signalled = 0;
-    const { exit } = start(['train', '--config', 'long.yaml', '--out', out], (text, child) => {
+    // 200 steps: a loaded test machine may take a while to deliver the signal, never that long.
+    const { exit } = start(['train', '--config', 'long.yaml', '--out', out, '--set', 'data.synthetic.train_size=800'], (text, child) => {
       const m = /batch (\d+):/.exec(text);
       if (m && !signalled) {
         signalled = Number(m[1]);
@@ -83,7 +84,7 @@ describe.skipIf(!existsSync(CLI))('run safety', () => {
     const { state } = await checkpointOf(out);
     expect(state.epoch).toBe(0);
     expect(state.batch).toBeGreaterThanOrEqual(signalled);
-    expect(state.batch).toBeLessThan(signalled + 10);
+    expect(state.batch).toBeLessThan(signalled + 50);
     const resumed = run('train', '--resume', out, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expect((await checkpointOf(out)).state.epoch).toBe(1);
@@ -101,14 +102,17 @@ describe.skipIf(!existsSync(CLI))('run safety', () => {
         }
       };
     };
-    const first = start(['train', '--config', 'long.yaml', '--out', two], signalOn([/batch 2:/, /SIGINT: finishing the step/]));
+    const first = start(
+      ['train', '--config', 'long.yaml', '--out', two, '--set', 'data.synthetic.train_size=800'],
+      signalOn([/batch 2:/, /SIGINT: finishing the step/]),
+    );
     const r2 = await first.exit;
     expect(r2.stderr).toMatch(/still writing the checkpoint, waiting for it/);
     expect(r2.code).toBe(130);
     expect((await checkpointOf(two)).state.batch).toBeGreaterThan(0);
     const three = join(tmp, 'three-signals');
     const second = start(
-      ['train', '--config', 'long.yaml', '--out', three],
+      ['train', '--config', 'long.yaml', '--out', three, '--set', 'data.synthetic.train_size=800'],
       signalOn([/batch 2:/, /SIGINT: finishing the step/, /SIGINT: still writing/]),
     );
     const r3 = await second.exit;
@@ -241,7 +245,11 @@ describe.skipIf(!existsSync(CLI))('run safety', () => {
     const out = join(tmp, 'tty');
     const r = spawnSync(
       'script',
-      ['-qec', `${process.execPath} ${CLI} train --config long.yaml --out ${out} --set trainer.log_every=50`, '/dev/null'],
+      [
+        '-qec',
+        `${process.execPath} ${CLI} train --config long.yaml --out ${out} --set trainer.log_every=50 --set data.synthetic.train_size=800`,
+        '/dev/null',
+      ],
       {
         cwd: tmp,
         encoding: 'utf8',
@@ -249,7 +257,7 @@ describe.skipIf(!existsSync(CLI))('run safety', () => {
       },
     );
     expect(r.status, r.stdout).toBe(0);
-    const counts = new Set([...r.stdout.matchAll(/epoch 1\/1 \[[^\]]*\] (\d+)\/40/g)].map((m) => Number(m[1])));
+    const counts = new Set([...r.stdout.matchAll(/epoch 1\/1 \[[^\]]*\] (\d+)\/200/g)].map((m) => Number(m[1])));
     expect(counts.size).toBeGreaterThan(10);
     expect(r.stdout).toMatch(/epoch 1\/1 test \[[^\]]*\] \d+\/\d+/);
     expect(r.stdout).toMatch(/backend wasm/);
