@@ -1,7 +1,6 @@
 export {
   shakeDropSchema,
   pyramidNetOptionsSchema,
-  resolveShakeDropOptions,
   type ShakeDropOptions,
   type ResolvedShakeDropOptions,
   type PyramidNetOptions,

@@ -29,13 +29,3 @@ export const pyramidNetOptionsSchema = z.strictObject({
 export type ShakeDropOptions = z.input<typeof shakeDropSchema>;
 export type ResolvedShakeDropOptions = z.output<typeof shakeDropSchema>;
 export type PyramidNetOptions = z.input<typeof pyramidNetOptionsSchema>;
-
-/** The ShakeDrop options, every default filled in, or a RangeError naming the first problem (for direct callers of the classes). */
-export function resolveShakeDropOptions(value: unknown): ResolvedShakeDropOptions {
-  const r = shakeDropSchema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new RangeError(`shakeDrop${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
-  }
-  return r.data;
-}

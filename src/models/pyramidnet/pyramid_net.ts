@@ -11,7 +11,8 @@ import type { Model, StageInfo } from '../model.js';
 import { profileOf, stageTable } from '../stage_table.js';
 import { PyramidBasicBlock } from './basic_block.js';
 import { PyramidBottleneck } from './bottleneck.js';
-import { type ResolvedShakeDropOptions, resolveShakeDropOptions, type ShakeDropOptions } from './options.js';
+import { resolveOptions } from '../resolve_options.js';
+import { type ResolvedShakeDropOptions, type ShakeDropOptions, shakeDropSchema } from './options.js';
 import { pyramidPlan } from './plan.js';
 import { archaiConvStd } from '../archai_init.js';
 
@@ -58,7 +59,7 @@ export class PyramidNet extends Module implements Model {
     if (!Number.isInteger(this.numClasses) || this.numClasses < 1) {
       throw new RangeError(`numClasses must be a positive integer, got ${config.numClasses}`);
     }
-    this.shakeDrop = resolveShakeDropOptions(config.shakeDrop);
+    this.shakeDrop = resolveOptions(shakeDropSchema, config.shakeDrop, 'shakeDrop');
     const plan = pyramidPlan(depth, alpha, bottleneck, this.shakeDrop.p_final);
     this.depth = depth;
     this.alpha = alpha;

@@ -36,14 +36,3 @@ export type ResolvedShakeOptions = z.output<typeof shakeModesSchema>;
  */
 export type ShakeVariant = z.output<typeof shakeVariantSchema>;
 export type ShakeShakeOptions = z.input<typeof shakeShakeOptionsSchema>;
-
-/** Options resolved against a schema, or a RangeError naming the first problem (for direct callers of the classes). */
-export function resolveOptions<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const at = issue.path.length ? `${what}.${issue.path.join('.')}` : what;
-    throw new RangeError(`${at}: ${issue.message}`);
-  }
-  return r.data;
-}

@@ -14,7 +14,8 @@ import {
 import { Generator } from '../../util/random.js';
 import type { Sequential } from '../../nn/sequential.js';
 import type { Model, StageInfo } from '../model.js';
-import { type ResolvedShakeOptions, resolveOptions, type ShakeOptions, type ShakeVariant, shakeVariantSchema } from './options.js';
+import { type ResolvedShakeOptions, type ShakeOptions, type ShakeVariant, shakeVariantSchema } from './options.js';
+import { resolveOptions } from '../resolve_options.js';
 import { resolveShakeOptions } from './shake_shake.js';
 import { archaiConvStd } from '../archai_init.js';
 

@@ -1,6 +1,7 @@
 import { tf } from '../../tf.js';
 import type { Generator } from '../../util/random.js';
-import { type ResolvedShakeOptions, resolveOptions, type ShakeOptions, shakeModesSchema } from './options.js';
+import { type ResolvedShakeOptions, type ShakeOptions, shakeModesSchema } from './options.js';
+import { resolveOptions } from '../resolve_options.js';
 
 /** The modes, every default filled in; the rule is shakeModesSchema (options.ts). */
 export function resolveShakeOptions(options: ShakeOptions = {}): ResolvedShakeOptions {

@@ -15,13 +15,3 @@ export const wideResNetOptionsSchema = z.strictObject({
 
 export type WideResNetOptions = z.input<typeof wideResNetOptionsSchema>;
 export type ResolvedWideResNetOptions = z.output<typeof wideResNetOptionsSchema>;
-
-/** Options resolved against the schema, or a RangeError naming the first problem (for direct callers of the classes). */
-export function resolveWideResNetOptions(value: unknown): ResolvedWideResNetOptions {
-  const r = wideResNetOptionsSchema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new RangeError(`${issue.path.join('.') || 'options'}: ${issue.message}`);
-  }
-  return r.data;
-}

@@ -7,7 +7,8 @@ import { Module, type ExampleShape, type ForwardOptions, type ShapeProfile } fro
 import { Sequential } from '../../nn/sequential.js';
 import { Generator } from '../../util/random.js';
 import type { Model, StageInfo } from '../model.js';
-import { resolveWideResNetOptions, type WideResNetOptions } from './options.js';
+import { resolveOptions } from '../resolve_options.js';
+import { type WideResNetOptions, wideResNetOptionsSchema } from './options.js';
 import { profileOf, stageTable } from '../stage_table.js';
 import { WideBasic } from './wide_basic.js';
 
@@ -62,7 +63,7 @@ export class WideResNet extends Module implements Model {
     }
     this.depth = depth;
     this.k = k;
-    this.dropRate = resolveWideResNetOptions({ dropRate: config.dropRate }).dropRate;
+    this.dropRate = resolveOptions(wideResNetOptionsSchema, { dropRate: config.dropRate }).dropRate;
     const rng = new Generator(config.seed ?? 0);
     // Weights come from Generator(seed); the dropout draws from a stream forked off it.
     this.rng = new Generator(config.seed ?? 0).fork();
