@@ -6,52 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { readSafetensorsFile } from '../../src/io/index.js';
 import { ShakeBottleNeck } from '../../src/models/shakeshake/shake_bottleneck.js';
 import { ShakeResNet } from '../../src/models/shakeshake/shake_resnet.js';
 import { resolveShakeOptions } from '../../src/models/shakeshake/shake_shake.js';
-import type { Module } from '../../src/nn/module.js';
 import { Generator } from '../../src/util/random.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
 import { maxRelDiff } from '../helpers.js';
+import { expectBuffersMatch, expectGradsMatch, FIXTURES, loadFixture, TOL } from './torch_fixtures.js';
 
-const FIXTURES = new URL('../fixtures/torch/', import.meta.url);
-const TOL = 1e-4;
 const EVEN = resolveShakeOptions({ forward: 'even', backward: 'even' });
 
-async function load(name: string) {
-  const { tensors, metadata } = await readSafetensorsFile(new URL(name, FIXTURES).pathname);
-  const pick = (prefix: string) =>
-    Object.fromEntries(
-      Object.entries(tensors)
-        .filter(([k]) => k.startsWith(prefix))
-        .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
-  return { t: tensors, metadata, state: pick('state.'), grads: pick('grad.'), after: pick('after.') };
-}
-
 const nhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]);
-
-/** Torch-layout gradients turned into this model's layout by loading them as a state dict into a twin. */
-async function expectGradsMatch(model: Module, twin: Module, ours: Record<string, tf.Tensor>, torchGrads: Record<string, tf.Tensor>) {
-  twin.loadStateDict(torchGrads, { strict: false });
-  const params = twin.namedParameters();
-  const names = [...model.namedParameters()].map(([n]) => n);
-  expect(Object.keys(torchGrads).sort()).toEqual([...names].sort());
-  for (const [name, v] of model.namedParameters()) {
-    const diff = await maxRelDiff(ours[v.name], params.get(name)!);
-    expect(diff, name).toBeLessThan(TOL);
-  }
-}
-
-async function expectBuffersMatch(model: Module, after: Record<string, tf.Tensor>) {
-  const buffers = model.namedBuffers();
-  expect(Object.keys(after).length).toBeGreaterThan(0);
-  for (const [key, expected] of Object.entries(after)) {
-    expect(await maxRelDiff(buffers.get(key)!, expected), key).toBeLessThan(TOL);
-  }
-}
 
 // On cpu (tfjs's kernels with archai-ts's conv gradients) and on wasm (archai-ts's SIMD kernels for
 // the convolutions, their gradients and BatchNorm): both must reproduce archai.
@@ -62,7 +28,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
 
   describe('ShakeResNet against archai (ShakeResNet(14, 8, 10))', () => {
     it('loads archai weights, skipping its unused identity-block shortcuts', async () => {
-      const f = await load('shake_resnet14_2x8d.safetensors');
+      const f = await loadFixture('shake_resnet14_2x8d.safetensors');
       const model = new ShakeResNet({ depth: 14, wBase: 8, shake: EVEN });
       const unused: string[] = JSON.parse(f.metadata.unused_keys);
       expect(unused.length).toBeGreaterThan(0);
@@ -75,7 +41,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
     });
 
     it('gives the same eval logits, training logits, gradients and running stats', async () => {
-      const f = await load('shake_resnet14_2x8d.safetensors');
+      const f = await loadFixture('shake_resnet14_2x8d.safetensors');
       const model = new ShakeResNet({ depth: 14, wBase: 8, shake: EVEN });
       model.loadStateDict(f.state);
       const x = nhwc(f.t.input);
@@ -94,7 +60,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
     });
 
     it('writes a state dict archai would load: same keys (less the unused shortcuts), same values', async () => {
-      const f = await load('shake_resnet14_2x8d.safetensors');
+      const f = await loadFixture('shake_resnet14_2x8d.safetensors');
       const model = new ShakeResNet({ depth: 14, wBase: 8 });
       model.loadStateDict(f.state);
       const out = model.stateDict();
@@ -111,7 +77,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
 
   describe.each(['shake_bottleneck_s2', 'shake_bottleneck_s1'])('ShakeBottleNeck against archai (%s)', (name) => {
     it('gives the same outputs, gradients and running stats (grouped convolution included)', async () => {
-      const f = await load(`${name}.safetensors`);
+      const f = await loadFixture(`${name}.safetensors`);
       const [, inCh] = f.t.input.shape;
       const outCh = f.t.r.shape[1] as number;
       const stride = name.endsWith('s2') ? 2 : 1;

@@ -9,17 +9,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
-import { readSafetensorsFile } from '../../src/io/index.js';
-import type { Model } from '../../src/models/model.js';
 import { withoutInitialValues } from '../../src/nn/init.js';
 import type { HostTensorLike, Module } from '../../src/nn/module.js';
 import { createModel } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
 import { Generator } from '../../src/util/random.js';
 import { lcgValues, maxRelDiff, sizeOf } from '../helpers.js';
-
-const FIXTURES = new URL('../fixtures/torch/', import.meta.url);
-const TOL = 1e-4;
+import { expectBuffersMatch, expectGradsMatch, FIXTURES, loadFixture, TOL } from './torch_fixtures.js';
 
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
@@ -62,17 +58,6 @@ function lcgState(model: Module): Record<string, HostTensorLike> {
   return out;
 }
 
-async function load(file: string) {
-  const { tensors, metadata } = await readSafetensorsFile(new URL(file, FIXTURES).pathname);
-  const pick = (prefix: string) =>
-    Object.fromEntries(
-      Object.entries(tensors)
-        .filter(([k]) => k.startsWith(prefix))
-        .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
-  return { t: tensors, metadata, grads: pick('grad.'), after: pick('after.') };
-}
-
 const CASES = [
   { file: 'wide_resnet10_1.safetensors', name: 'wide_resnet10_1', numClasses: 10, options: {} },
   { file: 'pyramidnet14_a10.safetensors', name: 'pyramidnet14_a10', numClasses: 10, options: { shakeDrop: { gate: 'keep' } } },
@@ -92,7 +77,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
   it.each(CASES)(
     '$name gives archai’s eval logits, training logits, gradients and running stats',
     async ({ file, name, numClasses, options }) => {
-      const f = await load(file);
+      const f = await loadFixture(file);
       expect(f.metadata.model).toBe(name);
       const make = () => createModel(name, { numClasses, ...options });
       const model = make();
@@ -113,6 +98,7 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
         expect(await maxRelDiff(logits!, f.t.train_logits)).toBeLessThan(TOL);
         expect(await maxRelDiff(value, f.t.loss)).toBeLessThan(TOL);
         await expectGradsMatch(model, twin, grads, f.grads);
+        expect(Object.keys(f.after).sort()).toEqual([...model.namedBuffers().keys()].sort());
         await expectBuffersMatch(model, f.after);
         tf.dispose([x, labels, logits!, value, grads]);
       } finally {
@@ -123,24 +109,6 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
     60_000,
   );
 });
-
-/** Torch-layout gradients turned into this model's layout by loading them as a state dict into a twin. */
-async function expectGradsMatch(model: Model, twin: Model, ours: Record<string, tf.Tensor>, torchGrads: Record<string, tf.Tensor>) {
-  twin.loadStateDict(torchGrads, { strict: false });
-  const params = twin.namedParameters();
-  expect(Object.keys(torchGrads).sort()).toEqual([...model.namedParameters().keys()].sort());
-  for (const [name, v] of model.namedParameters()) {
-    expect(await maxRelDiff(ours[v.name]!, params.get(name)!), name).toBeLessThan(TOL);
-  }
-}
-
-async function expectBuffersMatch(model: Model, after: Record<string, tf.Tensor>) {
-  const buffers = model.namedBuffers();
-  expect(Object.keys(after).sort()).toEqual([...buffers.keys()].sort());
-  for (const [key, expected] of Object.entries(after)) {
-    expect(await maxRelDiff(buffers.get(key)!, expected), key).toBeLessThan(TOL);
-  }
-}
 
 describe("registered names against archai's state dicts", () => {
   beforeAll(async () => {
