@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
 import { Optimizer } from '../../src/engine/optimizer.js';
 import { trainStep } from '../../src/engine/step.js';
-import { Replicas } from '../../src/parallel/replicas.js';
 import { pyramidNetFamily } from '../../src/models/pyramidnet/family.js';
 import { pyramidPlan, roundHalfEven } from '../../src/models/pyramidnet/plan.js';
 import { PyramidNet } from '../../src/models/pyramidnet/pyramid_net.js';
@@ -12,7 +11,7 @@ import { withoutInitialValues } from '../../src/nn/init.js';
 import { createModel, defaultRegistry, listModels, ModelOptionsError, modelInfo } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
 import { Generator } from '../../src/util/random.js';
-import { maxRelDiff } from '../helpers.js';
+import { expectReplicasMatchSingleThread } from './replica_check.js';
 
 const countParams = (name: string): number => {
   const model = withoutInitialValues(() => createModel(name));
@@ -227,31 +226,10 @@ describe.each(['cpu', 'wasm'] as const)('a PyramidNet training step on %s', (bac
 
 describe('data-parallel replicas', () => {
   it("take the single-thread step: one gate for the batch, each image's alpha and beta", async () => {
-    await setBackend('cpu');
-    const options = { numClasses: 4, seed: 3, shakeDrop: { p_final: 1 } };
-    const replicas = await Replicas.start({ model: 'pyramidnet8_a10', modelOptions: options, count: 2, backend: 'cpu' });
-    const a = createModel('pyramidnet8_a10', options);
-    const b = createModel('pyramidnet8_a10', options);
-    const sgd = { type: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-5 } as const;
-    const [oa, ob] = [new Optimizer(a.namedParameters(), sgd), new Optimizer(b.namedParameters(), sgd)];
-    const [ra, rb] = [new Generator(7), new Generator(7)];
-    const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
-    const y = tf.tensor1d([0, 1, 2, 3, 3, 2, 1, 0], 'int32');
-    try {
-      for (let step = 0; step < 3; step++) {
-        const sa = trainStep(a, oa, x, y, { lr: 0.05, rng: ra });
-        const sb = await replicas.trainStep(b, ob, x, y, { lr: 0.05, rng: rb });
-        expect((await sb.loss.data())[0]).toBeCloseTo((await sa.loss.data())[0]!, 5);
-        tf.dispose([sa.loss, sa.correct, sb.loss, sb.correct]);
-      }
-      expect(rb.getState()).toEqual(ra.getState());
-      const [pa, pb] = [a.stateDict({ layout: 'tfjs' }), b.stateDict({ layout: 'tfjs' })];
-      for (const k of Object.keys(pa)) expect(await maxRelDiff(pb[k]!, pa[k]!), k).toBeLessThan(1e-5);
-      tf.dispose([pa, pb]);
-    } finally {
-      await replicas.close();
-      tf.dispose([x, y]);
-      for (const m of [a, b]) m.dispose();
-    }
+    await expectReplicasMatchSingleThread(
+      'pyramidnet8_a10',
+      { numClasses: 4, seed: 3, shakeDrop: { p_final: 1 } },
+      { steps: 3, lr: 0.05, weightDecay: 5e-5 },
+    );
   }, 120_000);
 });

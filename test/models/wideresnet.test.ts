@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/index.js';
 import { Optimizer } from '../../src/engine/optimizer.js';
 import { trainStep } from '../../src/engine/step.js';
-import { Replicas } from '../../src/parallel/replicas.js';
 import type { Model } from '../../src/models/model.js';
 import { wideResNetFamily } from '../../src/models/wideresnet/family.js';
 import { WideResNet } from '../../src/models/wideresnet/wide_resnet.js';
@@ -11,7 +10,7 @@ import { withoutInitialValues } from '../../src/nn/init.js';
 import { createModel, defaultRegistry, listModels, ModelOptionsError, modelInfo } from '../../src/registry/index.js';
 import { tf } from '../../src/tf.js';
 import { Generator } from '../../src/util/random.js';
-import { maxRelDiff } from '../helpers.js';
+import { expectReplicasMatchSingleThread } from './replica_check.js';
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -166,31 +165,10 @@ describe.each(['cpu', 'wasm'] as const)('a WideResNet training step on %s', (bac
 
 describe('data-parallel replicas', () => {
   it('take the single-thread step: the same dropout masks for the same images', async () => {
-    await setBackend('cpu');
-    const options = { numClasses: 4, seed: 3, dropRate: 0.3 };
-    const replicas = await Replicas.start({ model: 'wide_resnet10_1', modelOptions: options, count: 2, backend: 'cpu' });
-    const a = createModel('wide_resnet10_1', options);
-    const b = createModel('wide_resnet10_1', options);
-    const sgd = { type: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 } as const;
-    const [oa, ob] = [new Optimizer(a.namedParameters(), sgd), new Optimizer(b.namedParameters(), sgd)];
-    const [ra, rb] = [new Generator(7), new Generator(7)];
-    const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
-    const y = tf.tensor1d([0, 1, 2, 3, 3, 2, 1, 0], 'int32');
-    try {
-      for (let step = 0; step < 2; step++) {
-        const sa = trainStep(a, oa, x, y, { lr: 0.1, rng: ra });
-        const sb = await replicas.trainStep(b, ob, x, y, { lr: 0.1, rng: rb });
-        expect((await sb.loss.data())[0]).toBeCloseTo((await sa.loss.data())[0]!, 5);
-        tf.dispose([sa.loss, sa.correct, sb.loss, sb.correct]);
-      }
-      expect(rb.getState()).toEqual(ra.getState());
-      const [pa, pb] = [a.stateDict({ layout: 'tfjs' }), b.stateDict({ layout: 'tfjs' })];
-      for (const k of Object.keys(pa)) expect(await maxRelDiff(pb[k]!, pa[k]!), k).toBeLessThan(1e-5);
-      tf.dispose([pa, pb]);
-    } finally {
-      await replicas.close();
-      tf.dispose([x, y]);
-      for (const m of [a, b]) m.dispose();
-    }
+    await expectReplicasMatchSingleThread(
+      'wide_resnet10_1',
+      { numClasses: 4, seed: 3, dropRate: 0.3 },
+      { steps: 2, lr: 0.1, weightDecay: 5e-4 },
+    );
   }, 120_000);
 });
