@@ -11,18 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFlags } from '../flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { measureBrowserLatency } = await import(join(root, 'dist', 'src', 'serve', 'index.js'));
 const { modelInfo } = await import(join(root, 'dist', 'src', 'registry', 'index.js'));
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .flatMap((a, i, all) =>
-      a.startsWith('--') ? [[a.slice(2), all[i + 1] == null || all[i + 1].startsWith('--') ? 'true' : all[i + 1]]] : [],
-    ),
-);
+const args = parseFlags();
 const o = {
   models: (args.models ?? 'shake_resnet26_2x32d,wide_resnet40_2,pyramidnet110_a48').split(','),
   batches: (args.batches ?? '1,32').split(',').map(Number),

@@ -17,15 +17,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFlags } from '../flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .flatMap((a, i, all) =>
-      a.startsWith('--') ? [[a.slice(2), all[i + 1] == null || all[i + 1].startsWith('--') ? 'true' : all[i + 1]]] : [],
-    ),
-);
+const args = parseFlags();
 const o = {
   model: args.model ?? 'shake_resnet26_2x32d',
   batch: Number(args.batch ?? 32),
