@@ -28,7 +28,8 @@ const REQUIRED_HINTS: Record<string, string> = {
   'model.name': `missing; name the network, e.g. name: shake_resnet26_2x32d ${MODEL_HINT}`,
 };
 
-function didYouMean(word: string, candidates: string[]): string {
+/** "did you mean 'x'?" with the closest candidate, or the list of them. */
+export function didYouMean(word: string, candidates: string[]): string {
   const near = closestNames(word, candidates, 1);
   return near.length ? `did you mean '${near[0]}'?` : `valid: ${candidates.join(', ')}`;
 }

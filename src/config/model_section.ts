@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defaultRegistry, UnknownModelError } from '../registry/index.js';
-import { closestNames } from '../util/names.js';
+import { didYouMean } from './issues.js';
 import { keysAt } from './schema_keys.js';
 
 const name = z
@@ -60,9 +60,12 @@ function checkFamilyOptions(m: ModelInput, ctx: z.RefinementCtx): void {
     if (zodIssue?.code === 'unrecognized_keys') {
       const valid = keysAt(resolved.family.options, zodIssue.path as string[]) ?? [];
       for (const key of zodIssue.keys) {
-        const near = closestNames(key, valid, 1);
-        const hint = near.length ? `did you mean '${near[0]}'?` : `valid: ${valid.join(', ')}`;
-        ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: `unknown key '${key}'; ${hint}`, params: { isKey: true } });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...issue.path, key],
+          message: `unknown key '${key}'; ${didYouMean(key, valid)}`,
+          params: { isKey: true },
+        });
       }
     } else if (zodIssue) {
       ctx.addIssue({ ...zodIssue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
